@@ -1,0 +1,170 @@
+// Package cli is the gradbench command-line tool as a library: Main runs it
+// on the process's arguments, Run on explicit ones (for tests).
+//
+// An out-of-tree estimator gets the whole tool with a three-line main that
+// blank-imports the package registering it and calls cli.Main:
+//
+//	package main
+//
+//	import (
+//		"github.com/gradbench/gradbench/cmd/gradbench/cli"
+//		_ "example.com/myestimator"
+//	)
+//
+//	func main() { cli.Main() }
+//
+// Subcommands register themselves from their own files, so a new subcommand
+// is one new file.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"runtime/debug"
+	"slices"
+	"strings"
+)
+
+// Exit statuses.
+const (
+	ExitOK         = 0 // success
+	ExitFailure    = 1 // a run failed, or a check found a regression
+	ExitUsageError = 2 // bad flags, arguments or spec
+)
+
+// UsageError is an error in what the user asked for: bad flags, arguments or
+// spec files. Main exits with status 2 for it.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// usagef returns a *UsageError with a formatted message.
+func usagef(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	args    string // synopsis of the arguments, e.g. "[-o DIR] SPEC..."
+	summary string
+	run     func(stdout, stderr io.Writer, args []string) error
+}
+
+var commands = map[string]*command{}
+
+// register adds a subcommand; it panics on a duplicate name.
+func register(c *command) {
+	if _, dup := commands[c.name]; dup {
+		panic("cli: duplicate command " + c.name)
+	}
+	commands[c.name] = c
+}
+
+// Main runs the tool with os.Args and exits with its status.
+func Main() {
+	os.Exit(Status(Run(os.Stdout, os.Stderr, os.Args[1:]), os.Stderr))
+}
+
+// Status prints err (if any) to stderr and returns the exit status for it:
+// 0 for nil, 2 for a *UsageError, 1 otherwise.
+func Status(err error, stderr io.Writer) int {
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintln(stderr, "gradbench:", err)
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		return ExitUsageError
+	}
+	return ExitFailure
+}
+
+// Run runs the tool with the given arguments (without the program name),
+// writing output to stdout and diagnostics to stderr.
+func Run(stdout, stderr io.Writer, args []string) error {
+	if len(args) == 0 {
+		usage(stderr)
+		return usagef("no command given")
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		name = "help"
+	}
+	c, ok := commands[name]
+	if !ok {
+		usage(stderr)
+		return usagef("unknown command %q", args[0])
+	}
+	return c.run(stdout, stderr, args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, "gradbench benchmarks Monte Carlo gradient estimators.\n\nUsage:\n\n")
+	for _, name := range slices.Sorted(maps.Keys(commands)) {
+		c := commands[name]
+		fmt.Fprintf(w, "  gradbench %-8s %s\n  %10s %s\n", c.name, c.args, "", c.summary)
+	}
+	fmt.Fprint(w, "\nRun \"gradbench help COMMAND\" or \"gradbench COMMAND -h\" for a command's flags.\n")
+}
+
+func init() {
+	register(&command{
+		name:    "help",
+		args:    "[COMMAND]",
+		summary: "show this help, or a command's help",
+		run: func(stdout, stderr io.Writer, args []string) error {
+			if len(args) == 0 {
+				usage(stdout)
+				return nil
+			}
+			c, ok := commands[args[0]]
+			if !ok || c.name == "help" {
+				usage(stderr)
+				return usagef("unknown command %q", args[0])
+			}
+			return c.run(stdout, stderr, []string{"-h"})
+		},
+	})
+	register(&command{
+		name:    "version",
+		summary: "print the version, Go version and platform",
+		run: func(stdout, _ io.Writer, args []string) error {
+			if len(args) > 0 {
+				return usagef("version takes no arguments")
+			}
+			fmt.Fprintln(stdout, VersionString())
+			return nil
+		},
+	})
+}
+
+// VersionString returns the module version (or the VCS revision of a
+// development build), the Go version and the platform.
+func VersionString() string {
+	version, rev := "(devel)", ""
+	goVersion := "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVersion = bi.GoVersion
+		if bi.Main.Version != "" {
+			version = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				rev = s.Value
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "gradbench %s", version)
+	if rev != "" {
+		fmt.Fprintf(&b, " (%.12s)", rev)
+	}
+	fmt.Fprintf(&b, " %s", goVersion)
+	return b.String()
+}

@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/gradbench/gradbench/estimators"
+	"github.com/gradbench/gradbench/estimators/dist"
+	"github.com/gradbench/gradbench/estimators/objective"
+	"github.com/gradbench/gradbench/experiments/table"
+)
+
+func init() {
+	register(&command{
+		name:    "list",
+		args:    "[-format text|markdown|latex|csv]",
+		summary: "list estimators, distributions, objectives and which estimator applies to which family",
+		run:     runList,
+	})
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting and
+// prints its usage to stderr.
+func newFlagSet(name, args, summary string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: gradbench %s %s\n\n%s\n", name, args, summary)
+		if hasFlags(fs) {
+			fmt.Fprintln(stderr, "\nFlags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+// parseFlags parses args, mapping -h to a nil error after printing usage,
+// and other flag errors to a *UsageError.
+func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return true, nil
+		}
+		return false, &UsageError{Err: err}
+	}
+	return false, nil
+}
+
+func runList(stdout, stderr io.Writer, args []string) error {
+	c := commands["list"]
+	fs := newFlagSet(c.name, c.args, c.summary, stderr)
+	format := fs.String("format", "text", "output `format`: text, markdown, latex or csv")
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("list takes no arguments, got %q", fs.Args())
+	}
+	f, err := table.ParseFormat(*format)
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	for _, t := range ListTables() {
+		if err := t.Write(stdout, f); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+	}
+	return nil
+}
+
+// ListTables returns the tables "gradbench list" prints: the estimators, the
+// distributions, the objectives, and the applicability matrix (estimator ×
+// family, at the family's default parameters).
+func ListTables() []*table.Table {
+	names := estimators.Names()
+	est := &table.Table{
+		Caption: "Estimators",
+		Header:  []string{"estimator", "unbiased", "needs", "min n", "cost per sample", "stateful", "summary"},
+	}
+	infos := make([]estimators.Info, len(names))
+	for i, name := range names {
+		info, _ := estimators.Describe(name)
+		infos[i] = info
+		est.Append(name, yesNo(info.Unbiased), info.Needs.String(), strconv.Itoa(max(info.MinSamples, 1)), info.Cost, yesNo(info.Stateful), info.Summary)
+	}
+
+	fams := &table.Table{Caption: "Distributions", Header: []string{"distribution", "parameters", "capabilities", "description"}}
+	matrix := &table.Table{Caption: "Applicability (estimator × family; x = applicable, objective permitting)", Header: append([]string{"family"}, names...)}
+	for _, name := range dist.Families() {
+		fam, _ := dist.Lookup(name)
+		var params []string
+		for _, p := range fam.Params {
+			params = append(params, p.Name)
+		}
+		p, err := dist.New(name, nil)
+		if err != nil {
+			fams.Append(name, strings.Join(params, ", "), "?", fam.Doc)
+			continue
+		}
+		fams.Append(name, strings.Join(params, ", "), capabilities(p), fam.Doc)
+		row := []string{name}
+		for _, info := range infos {
+			mark := "."
+			if estimators.CheckFamily(info, p) == nil {
+				mark = "x"
+			}
+			row = append(row, mark)
+		}
+		matrix.Append(row...)
+	}
+
+	objs := &table.Table{Caption: "Objectives", Header: []string{"objective", "formula", "parameters", "capabilities"}}
+	for _, name := range objective.Names() {
+		k, _ := objective.Lookup(name)
+		var params []string
+		for _, p := range k.Params {
+			params = append(params, p.Name)
+		}
+		caps := "-"
+		if o, err := objective.New(name, nil); err == nil {
+			caps = objCapabilities(o)
+		}
+		objs.Append(name, k.Formula, strings.Join(params, ", "), caps)
+	}
+	return []*table.Table{est, fams, objs, matrix}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func capabilities(p dist.Distribution) string {
+	var c []string
+	if _, ok := p.(dist.Reparameterized); ok {
+		c = append(c, "reparam")
+	}
+	if _, ok := p.(dist.Finite); ok {
+		c = append(c, "finite")
+	}
+	if _, ok := p.(dist.MeasureValued); ok {
+		c = append(c, "mvd")
+	}
+	if _, ok := p.(dist.Moments); ok {
+		c = append(c, "moments")
+	}
+	if len(c) == 0 {
+		return "-"
+	}
+	return strings.Join(c, ", ")
+}
+
+func objCapabilities(o objective.Objective) string {
+	var c []string
+	if _, ok := o.(objective.Differentiable); ok {
+		c = append(c, "grad")
+	}
+	if _, ok := o.(objective.Curved); ok {
+		c = append(c, "hessian")
+	}
+	if _, ok := o.(objective.NormalExpectation); ok {
+		c = append(c, "normal closed form")
+	}
+	if len(c) == 0 {
+		return "-"
+	}
+	return strings.Join(c, ", ")
+}

@@ -1,0 +1,133 @@
+// Package dist defines the parametric families p(x;θ) whose expectations the
+// gradient estimators differentiate, and the optional capabilities a family may
+// have (reparameterization, finite support, measure-valued decomposition).
+//
+// A family's parameters θ form a flat []float64 whose components are named by
+// ParamNames, in that order (for example "mu", "sigma" or "mu[0]", …,
+// "sigma[D-1]"). Outcomes x are []float64 of length Dim; discrete outcomes are
+// stored as float64 values (0/1 for Bernoulli, the category index for
+// Categorical).
+//
+// Methods that take a destination slice panic if its length is wrong, following
+// gonum's convention; they never allocate. All randomness comes from the
+// *rand.Rand passed in.
+package dist
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// Distribution is a parametric family p(x;θ) at a fixed θ.
+type Distribution interface {
+	// Name returns the registered name of the family, e.g. "normal".
+	Name() string
+	// Dim returns the length of an outcome x.
+	Dim() int
+	// NumParams returns the length of θ.
+	NumParams() int
+	// ParamNames returns the names of the components of θ, in order.
+	ParamNames() []string
+	// Params writes θ into dst (len NumParams; nil allocates) and returns it.
+	Params(dst []float64) []float64
+	// WithParams returns the family at parameters theta, or an error if theta
+	// is invalid (for example σ ≤ 0 or NaN).
+	WithParams(theta []float64) (Distribution, error)
+	// Rand draws x ~ p(·;θ) into x (len Dim).
+	Rand(x []float64, rng *rand.Rand)
+	// LogProb returns log p(x;θ) (a log-density or a log-probability).
+	LogProb(x []float64) float64
+	// Score writes ∇θ log p(x;θ) into dst (len NumParams).
+	Score(dst, x []float64)
+}
+
+// Reparameterized is a family with a pathwise representation x = g(θ, ε),
+// ε drawn from a base distribution that does not depend on θ.
+type Reparameterized interface {
+	Distribution
+	// Noise draws base noise ε into eps (len Dim).
+	Noise(eps []float64, rng *rand.Rand)
+	// Transform writes x = g(θ, ε) into x (len Dim).
+	Transform(x, eps []float64)
+	// PathVJP adds (∂x/∂θ)ᵀ v to dst, that is dst[j] += Σ_d v[d] ∂x_d/∂θ_j,
+	// where x = g(θ, ε). len(dst) = NumParams, len(eps) = len(v) = Dim.
+	PathVJP(dst, eps, v []float64)
+}
+
+// Finite is a family with finite support, whose outcomes can be enumerated
+// for exact expectations.
+type Finite interface {
+	Distribution
+	// SupportSize returns the number of outcomes.
+	SupportSize() int
+	// Outcome writes the i-th outcome (0 ≤ i < SupportSize) into x and
+	// returns its probability.
+	Outcome(x []float64, i int) float64
+}
+
+// MeasureValued is a family with a measure-valued derivative: for every
+// parameter j, ∂/∂θ_j E_p[f] = c_j (E_{p⁺_j}[f] − E_{p⁻_j}[f]).
+type MeasureValued interface {
+	Distribution
+	// MVDSample draws xp ~ p⁺_j and xm ~ p⁻_j (each len Dim) and returns
+	// the constant c_j. With coupled set, the two samples share randomness.
+	MVDSample(xp, xm []float64, j int, coupled bool, rng *rand.Rand) float64
+}
+
+// ErrParam is wrapped by every parameter-validation error.
+var ErrParam = errors.New("invalid parameter")
+
+// paramError returns an error wrapping ErrParam that names the family and
+// the parameter.
+func paramError(family, param string, value float64, want string) error {
+	return fmt.Errorf("%w: %s %s = %v, want %s", ErrParam, family, param, value, want)
+}
+
+// checkFinite reports whether v is neither NaN nor infinite, else an error.
+func checkFinite(family, param string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return paramError(family, param, v, "a finite number")
+	}
+	return nil
+}
+
+// checkPositive returns an error unless v is finite and > 0.
+func checkPositive(family, param string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
+		return paramError(family, param, v, "a finite number > 0")
+	}
+	return nil
+}
+
+// checkLen panics if len(s) != n, naming the method.
+func checkLen(method string, s []float64, n int) {
+	if len(s) != n {
+		panic(fmt.Sprintf("dist: %s: slice length %d, want %d", method, len(s), n))
+	}
+}
+
+// useDst returns dst if it has length n, a new slice if dst is nil, and
+// panics otherwise.
+func useDst(method string, dst []float64, n int) []float64 {
+	if dst == nil {
+		return make([]float64, n)
+	}
+	checkLen(method, dst, n)
+	return dst
+}
+
+// Moments is a family whose per-dimension mean and variance are known in
+// closed form with their θ-gradients, as the delta-method control variate
+// needs.
+type Moments interface {
+	Distribution
+	// Mean writes E[x_d] into dst (len Dim).
+	Mean(dst []float64)
+	// Variance writes Var[x_d] into dst (len Dim).
+	Variance(dst []float64)
+	// MomentsVJP adds Σ_d a[d] ∂E[x_d]/∂θ_j + b[d] ∂Var[x_d]/∂θ_j to dst[j]
+	// (len(dst) = NumParams, len(a) = len(b) = Dim).
+	MomentsVJP(dst, a, b []float64)
+}

@@ -1,0 +1,110 @@
+package dist
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Param describes one named scalar parameter accepted by a family's
+// constructor in experiment specs.
+type Param struct {
+	Name    string
+	Default float64 // NaN means the parameter is required
+	Doc     string
+}
+
+// Family describes a registered family: how to build it from named scalar
+// parameters, as experiment specs do.
+type Family struct {
+	Name   string
+	Doc    string // one line
+	Params []Param
+	// Make builds the family from a complete parameter map (defaults filled in).
+	Make func(p map[string]float64) (Distribution, error)
+}
+
+var (
+	famMu    sync.RWMutex
+	families = map[string]Family{}
+)
+
+// Register makes a family available by name. It panics if the name is empty,
+// already registered, or Make is nil.
+func Register(f Family) {
+	famMu.Lock()
+	defer famMu.Unlock()
+	if f.Name == "" || f.Make == nil {
+		panic("dist: Register with empty name or nil Make")
+	}
+	if _, dup := families[f.Name]; dup {
+		panic("dist: Register called twice for family " + f.Name)
+	}
+	families[f.Name] = f
+}
+
+// Families returns the names of the registered families, sorted.
+func Families() []string {
+	famMu.RLock()
+	defer famMu.RUnlock()
+	return slices.Sorted(maps.Keys(families))
+}
+
+// Lookup returns the registered family with the given name.
+func Lookup(name string) (Family, bool) {
+	famMu.RLock()
+	defer famMu.RUnlock()
+	f, ok := families[name]
+	return f, ok
+}
+
+// New builds the named family from named scalar parameters, filling in
+// defaults. It returns an error for an unknown family, an unknown or missing
+// parameter, or an invalid value.
+func New(name string, params map[string]float64) (Distribution, error) {
+	f, ok := Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("unknown distribution %q (known: %s)", name, strings.Join(Families(), ", "))
+	}
+	full := make(map[string]float64, len(f.Params))
+	known := make([]string, 0, len(f.Params))
+	for _, p := range f.Params {
+		known = append(known, p.Name)
+		v, given := params[p.Name]
+		switch {
+		case given:
+			full[p.Name] = v
+		case math.IsNaN(p.Default):
+			return nil, fmt.Errorf("distribution %q: missing parameter %q", name, p.Name)
+		default:
+			full[p.Name] = p.Default
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		if _, ok := full[k]; !ok {
+			return nil, fmt.Errorf("distribution %q: unknown parameter %q (known: %s)", name, k, strings.Join(known, ", "))
+		}
+	}
+	return f.Make(full)
+}
+
+func init() {
+	Register(Family{
+		Name: "normal",
+		Doc:  "univariate normal N(mu, sigma²); reparameterized, measure-valued",
+		Params: []Param{
+			{Name: "mu", Default: 0, Doc: "mean"},
+			{Name: "sigma", Default: 1, Doc: "standard deviation, > 0"},
+		},
+		Make: func(p map[string]float64) (Distribution, error) {
+			n, err := NewNormal(p["mu"], p["sigma"])
+			if err != nil {
+				return nil, err
+			}
+			return n, nil
+		},
+	})
+}

@@ -1,0 +1,197 @@
+// Package estimators defines the Monte Carlo gradient estimator interface,
+// the registry that makes estimators available by name, and the built-in
+// estimators, one file each.
+//
+// An estimator writes one n-sample estimate of ∇θ E_{x~p(x;θ)}[f(x)]. Every
+// built-in estimator registers itself from an init function in its own file;
+// adding an estimator means adding one file that calls Register, and it then
+// appears in `gradbench list`, in every spec, and in the conformance kit
+// (package estimatortest) with no other change.
+package estimators
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/gradbench/gradbench/estimators/dist"
+	"github.com/gradbench/gradbench/estimators/objective"
+)
+
+// Needs is a set of capabilities an estimator requires of the family and the
+// objective.
+type Needs uint16
+
+// The capabilities an estimator may need.
+const (
+	// NeedsReparam: the family implements dist.Reparameterized.
+	NeedsReparam Needs = 1 << iota
+	// NeedsGrad: the objective implements objective.Differentiable.
+	NeedsGrad
+	// NeedsCurvature: the objective implements objective.Curved.
+	NeedsCurvature
+	// NeedsFinite: the family implements dist.Finite.
+	NeedsFinite
+	// NeedsMVD: the family implements dist.MeasureValued.
+	NeedsMVD
+	// NeedsMoments: the family implements dist.Moments.
+	NeedsMoments
+)
+
+var needNames = []string{"reparam", "grad f", "hessian f", "finite", "mvd", "moments"}
+
+// String lists the capabilities, e.g. "reparam+grad f", or "-" for none.
+func (n Needs) String() string {
+	var parts []string
+	for i, name := range needNames {
+		if n&(1<<i) != 0 {
+			parts = append(parts, name)
+		}
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, "+")
+}
+
+// Info describes an estimator: what it is, what it needs and what it costs.
+type Info struct {
+	// Name is the registered name.
+	Name string
+	// Summary is a one-line description.
+	Summary string
+	// Unbiased reports whether E[estimate] = ∇θ E[f] exactly.
+	Unbiased bool
+	// Needs lists the capabilities required of the family and objective.
+	Needs Needs
+	// MinSamples is the smallest n the estimator accepts (1 if zero).
+	MinSamples int
+	// Cost describes the evaluations one sample costs, e.g. "1 f" or
+	// "2·P f" (P = number of parameters).
+	Cost string
+	// Stateful reports whether estimates depend on earlier calls (the
+	// estimator then implements Resetter).
+	Stateful bool
+}
+
+// Cost counts the evaluations one estimate used.
+type Cost struct {
+	F    int // evaluations of f
+	Grad int // evaluations of ∇f (each also yields f)
+}
+
+// Estimator estimates gradients of expectations.
+//
+// An Estimator value is not safe for concurrent use: it may keep scratch
+// buffers and state. Create one per goroutine with New.
+type Estimator interface {
+	// Info describes the estimator.
+	Info() Info
+	// Estimate writes one n-sample estimate of ∇θ E_{p(θ)}[f] into grad
+	// (len p.NumParams(); wrong length panics) and returns the evaluations it
+	// used. It returns an error wrapping ErrUnsupported, leaving grad
+	// unspecified, if p, f or n lacks something the estimator needs.
+	// In steady state it allocates nothing.
+	Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error)
+}
+
+// Resetter is implemented by stateful estimators (moving-average baselines,
+// online-tuned control variates). Reset returns the estimator to its initial
+// state; runners call it at the start of every independent replication block
+// so that results do not depend on scheduling.
+type Resetter interface {
+	Reset()
+}
+
+// ErrUnsupported is wrapped by the error an estimator returns for a
+// (family, objective, n) it cannot handle.
+var ErrUnsupported = errors.New("unsupported")
+
+// Unsupported returns an error wrapping ErrUnsupported that names the
+// estimator and says why.
+func Unsupported(name, format string, args ...any) error {
+	return fmt.Errorf("%s: %w: %s", name, ErrUnsupported, fmt.Sprintf(format, args...))
+}
+
+// Check reports whether an estimator with the given info can handle family
+// p, objective f (nil skips the objective checks) and n samples, returning an
+// ErrUnsupported error that says why not.
+func Check(info Info, p dist.Distribution, f objective.Objective, n int) error {
+	if minN := max(info.MinSamples, 1); n < minN {
+		return Unsupported(info.Name, "needs n ≥ %d samples, got %d", minN, n)
+	}
+	if err := CheckFamily(info, p); err != nil {
+		return err
+	}
+	if f == nil {
+		return nil
+	}
+	if info.Needs&NeedsGrad != 0 {
+		if _, ok := f.(objective.Differentiable); !ok {
+			return Unsupported(info.Name, "objective %s is not differentiable", f.Name())
+		}
+	}
+	if info.Needs&NeedsCurvature != 0 {
+		if _, ok := f.(objective.Curved); !ok {
+			return Unsupported(info.Name, "objective %s has no second derivative", f.Name())
+		}
+	}
+	return nil
+}
+
+// CheckFamily reports whether an estimator with the given info can handle
+// family p, whatever the objective.
+func CheckFamily(info Info, p dist.Distribution) error {
+	if info.Needs&NeedsReparam != 0 {
+		if _, ok := p.(dist.Reparameterized); !ok {
+			return Unsupported(info.Name, "family %s is not reparameterizable", p.Name())
+		}
+	}
+	if info.Needs&NeedsFinite != 0 {
+		if _, ok := p.(dist.Finite); !ok {
+			return Unsupported(info.Name, "family %s does not have finite support", p.Name())
+		}
+	}
+	if info.Needs&NeedsMVD != 0 {
+		if _, ok := p.(dist.MeasureValued); !ok {
+			return Unsupported(info.Name, "family %s has no measure-valued derivative", p.Name())
+		}
+	}
+	if info.Needs&NeedsMoments != 0 {
+		if _, ok := p.(dist.Moments); !ok {
+			return Unsupported(info.Name, "family %s has no mean/variance gradients", p.Name())
+		}
+	}
+	return nil
+}
+
+// grow returns buf resliced to length n, reallocating only when its capacity
+// is too small.
+func grow(buf []float64, n int) []float64 {
+	if cap(buf) < n {
+		return make([]float64, n)
+	}
+	return buf[:n]
+}
+
+// zero sets every element of s to 0.
+func zero(s []float64) {
+	for i := range s {
+		s[i] = 0
+	}
+}
+
+// scale multiplies every element of s by a.
+func scale(a float64, s []float64) {
+	for i := range s {
+		s[i] *= a
+	}
+}
+
+// checkGrad panics if len(grad) is not p.NumParams().
+func checkGrad(grad []float64, p dist.Distribution) {
+	if len(grad) != p.NumParams() {
+		panic(fmt.Sprintf("estimators: gradient length %d, want %d parameters of %s", len(grad), p.NumParams(), p.Name()))
+	}
+}

@@ -1,0 +1,131 @@
+// Package objective defines the integrands f(x) whose expectations the
+// gradient estimators differentiate, with their optional capabilities:
+// gradients, diagonal curvature, and closed-form expectations under the
+// normal family (the reference gradients).
+//
+// Objectives on vectors are sums over dimensions of one scalar function,
+// f(x) = Σ_d g(x_d); a 1-D objective is the case D = 1.
+package objective
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Objective is an integrand f: R^D → R.
+type Objective interface {
+	// Name returns the registered name, e.g. "quadratic".
+	Name() string
+	// Value returns f(x).
+	Value(x []float64) float64
+}
+
+// Differentiable is an objective with a gradient.
+type Differentiable interface {
+	Objective
+	// Grad writes ∇f(x) into dst (len(dst) = len(x)) and returns f(x).
+	Grad(dst, x []float64) float64
+}
+
+// Curved is an objective whose Hessian is diagonal (true of every sum over
+// dimensions), as the delta-method control variate needs.
+type Curved interface {
+	Differentiable
+	// HessDiag writes the diagonal of ∇²f(x) into dst.
+	HessDiag(dst, x []float64)
+}
+
+// NormalExpectation is an objective with a closed-form expectation under a
+// diagonal normal x_d ~ N(mu[d], sigma[d]²).
+type NormalExpectation interface {
+	Objective
+	// NormalExpectation writes ∂E/∂mu into dmu and ∂E/∂sigma into dsigma (each
+	// len(mu)) and returns E[f(x)].
+	NormalExpectation(dmu, dsigma, mu, sigma []float64) float64
+}
+
+// Param describes one named scalar parameter of an objective.
+type Param struct {
+	Name    string
+	Default float64 // NaN means required
+	Doc     string
+}
+
+// Kind describes a registered objective: how to build it from named scalar
+// parameters, as experiment specs do.
+type Kind struct {
+	Name    string
+	Formula string // e.g. "(x − k)²"
+	Params  []Param
+	Make    func(p map[string]float64) (Objective, error)
+}
+
+var (
+	kindMu sync.RWMutex
+	kinds  = map[string]Kind{}
+)
+
+// Register makes an objective available by name. It panics if the name is
+// empty, already registered, or Make is nil.
+func Register(k Kind) {
+	kindMu.Lock()
+	defer kindMu.Unlock()
+	if k.Name == "" || k.Make == nil {
+		panic("objective: Register with empty name or nil Make")
+	}
+	if _, dup := kinds[k.Name]; dup {
+		panic("objective: Register called twice for " + k.Name)
+	}
+	kinds[k.Name] = k
+}
+
+// Names returns the registered objective names, sorted.
+func Names() []string {
+	kindMu.RLock()
+	defer kindMu.RUnlock()
+	return slices.Sorted(maps.Keys(kinds))
+}
+
+// Lookup returns the registered objective kind with the given name.
+func Lookup(name string) (Kind, bool) {
+	kindMu.RLock()
+	defer kindMu.RUnlock()
+	k, ok := kinds[name]
+	return k, ok
+}
+
+// New builds the named objective from named scalar parameters, filling in
+// defaults; unknown objectives and unknown or missing parameters are errors.
+func New(name string, params map[string]float64) (Objective, error) {
+	k, ok := Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("unknown objective %q (known: %s)", name, strings.Join(Names(), ", "))
+	}
+	full := make(map[string]float64, len(k.Params))
+	known := make([]string, 0, len(k.Params))
+	for _, p := range k.Params {
+		known = append(known, p.Name)
+		v, given := params[p.Name]
+		switch {
+		case given:
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("objective %q: parameter %s = %v, want a finite number", name, p.Name, v)
+			}
+			full[p.Name] = v
+		case math.IsNaN(p.Default):
+			return nil, fmt.Errorf("objective %q: missing parameter %q", name, p.Name)
+		default:
+			full[p.Name] = p.Default
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(params)) {
+		if _, ok := full[key]; !ok {
+			return nil, fmt.Errorf("objective %q: unknown parameter %q (known: %s)", name, key, strings.Join(known, ", "))
+		}
+	}
+	return k.Make(full)
+}

@@ -1,0 +1,55 @@
+package estimators
+
+import (
+	"math/rand/v2"
+
+	"github.com/gradbench/gradbench/estimators/dist"
+	"github.com/gradbench/gradbench/estimators/objective"
+)
+
+// Pathwise is the pathwise (reparameterization) estimator:
+//
+//	∇θ E[f] ≈ (1/n) Σ_i (∂x/∂θ)ᵀ ∇f(x_i),  x_i = g(θ, ε_i).
+//
+// It is unbiased when f is differentiable almost everywhere and the
+// exchange of derivative and integral holds; on a step objective it returns
+// zero, which is wrong, and so needs ∇f to exist.
+type Pathwise struct {
+	eps, x, gx []float64
+}
+
+// Info describes the pathwise estimator.
+func (*Pathwise) Info() Info {
+	return Info{
+		Name:     "pathwise",
+		Summary:  "reparameterization: mean of (∂x/∂θ)ᵀ ∇f(g(θ, ε))",
+		Unbiased: true,
+		Needs:    NeedsReparam | NeedsGrad,
+		Cost:     "1 ∇f",
+	}
+}
+
+// Estimate writes the n-sample pathwise estimate into grad.
+func (e *Pathwise) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
+	rp, ok := p.(dist.Reparameterized)
+	df, ok2 := f.(objective.Differentiable)
+	if !ok || !ok2 || n < 1 {
+		return Cost{}, Check(e.Info(), p, f, n)
+	}
+	checkGrad(grad, p)
+	d := p.Dim()
+	e.eps, e.x, e.gx = grow(e.eps, d), grow(e.x, d), grow(e.gx, d)
+	zero(grad)
+	for range n {
+		rp.Noise(e.eps, rng)
+		rp.Transform(e.x, e.eps)
+		df.Grad(e.gx, e.x)
+		rp.PathVJP(grad, e.eps, e.gx)
+	}
+	scale(1/float64(n), grad)
+	return Cost{Grad: n}, nil
+}
+
+func init() {
+	Register("pathwise", func(*Options) (Estimator, error) { return &Pathwise{}, nil })
+}

@@ -1,0 +1,52 @@
+package estimators
+
+import (
+	"math/rand/v2"
+
+	"github.com/gradbench/gradbench/estimators/dist"
+	"github.com/gradbench/gradbench/estimators/objective"
+)
+
+// Score is the score-function (REINFORCE, likelihood-ratio) estimator:
+//
+//	∇θ E[f] ≈ (1/n) Σ_i f(x_i) ∇θ log p(x_i;θ),  x_i ~ p(·;θ).
+//
+// It needs only samples, log-density gradients and values of f, so it works
+// for discrete families and non-differentiable objectives.
+type Score struct {
+	x, s []float64
+}
+
+// Info describes the score-function estimator.
+func (*Score) Info() Info {
+	return Info{
+		Name:     "score",
+		Summary:  "REINFORCE: mean of f(x) ∇θ log p(x;θ)",
+		Unbiased: true,
+		Cost:     "1 f",
+	}
+}
+
+// Estimate writes the n-sample score-function estimate into grad.
+func (e *Score) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
+	if n < 1 {
+		return Cost{}, Check(e.Info(), p, f, n)
+	}
+	checkGrad(grad, p)
+	e.x, e.s = grow(e.x, p.Dim()), grow(e.s, p.NumParams())
+	zero(grad)
+	for range n {
+		p.Rand(e.x, rng)
+		fx := f.Value(e.x)
+		p.Score(e.s, e.x)
+		for j, sj := range e.s {
+			grad[j] += fx * sj
+		}
+	}
+	scale(1/float64(n), grad)
+	return Cost{F: n}, nil
+}
+
+func init() {
+	Register("score", func(*Options) (Estimator, error) { return &Score{}, nil })
+}

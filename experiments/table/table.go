@@ -1,0 +1,169 @@
+// Package table renders tables of results as terminal text, Markdown, LaTeX
+// (booktabs) or CSV. Text and Markdown are rendered with tablewriter; LaTeX
+// and CSV are written directly.
+package table
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// Format is an output format.
+type Format string
+
+// The output formats.
+const (
+	Text     Format = "text"
+	Markdown Format = "markdown"
+	LaTeX    Format = "latex"
+	CSV      Format = "csv"
+)
+
+// Formats lists the formats ParseFormat accepts.
+var Formats = []Format{Text, Markdown, LaTeX, CSV}
+
+// ParseFormat returns the format named s, or an error listing the choices.
+func ParseFormat(s string) (Format, error) {
+	for _, f := range Formats {
+		if string(f) == s {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("unknown table format %q (want text, markdown, latex or csv)", s)
+}
+
+// Table is a rectangular table of strings with a header.
+type Table struct {
+	// Caption is printed above text tables, as a LaTeX \caption, and as a
+	// bold line above Markdown tables; it may be empty.
+	Caption string
+	Header  []string
+	Rows    [][]string
+	// RightAlign marks the columns to align right (numbers); it may be
+	// shorter than Header.
+	RightAlign []bool
+}
+
+// Append adds a row.
+func (t *Table) Append(row ...string) { t.Rows = append(t.Rows, row) }
+
+// Write renders the table to w in format f.
+func (t *Table) Write(w io.Writer, f Format) error {
+	switch f {
+	case Text, Markdown:
+		return t.writeTablewriter(w, f)
+	case LaTeX:
+		return t.writeLaTeX(w)
+	case CSV:
+		cw := csv.NewWriter(w)
+		if err := cw.Write(t.Header); err != nil {
+			return err
+		}
+		if err := cw.WriteAll(t.Rows); err != nil {
+			return err
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	return fmt.Errorf("unknown table format %q", f)
+}
+
+func (t *Table) alignments() tw.Alignment {
+	al := make(tw.Alignment, len(t.Header))
+	for i := range al {
+		al[i] = tw.AlignLeft
+		if i < len(t.RightAlign) && t.RightAlign[i] {
+			al[i] = tw.AlignRight
+		}
+	}
+	return al
+}
+
+func (t *Table) writeTablewriter(w io.Writer, f Format) error {
+	if t.Caption != "" {
+		c := t.Caption
+		if f == Markdown {
+			c = "**" + c + "**\n"
+		}
+		if _, err := fmt.Fprintln(w, c); err != nil {
+			return err
+		}
+	}
+	opts := []tablewriter.Option{
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: t.alignments()}),
+		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: t.alignments()}),
+	}
+	if f == Markdown {
+		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
+	}
+	tab := tablewriter.NewTable(w, opts...)
+	tab.Header(toAny(t.Header)...)
+	for _, r := range t.Rows {
+		if err := tab.Append(toAny(r)...); err != nil {
+			return err
+		}
+	}
+	return tab.Render()
+}
+
+func toAny(s []string) []any {
+	a := make([]any, len(s))
+	for i, v := range s {
+		a[i] = v
+	}
+	return a
+}
+
+// latexEscaper escapes LaTeX special characters in plain text cells.
+var latexEscaper = strings.NewReplacer(
+	`\`, `\textbackslash{}`, "&", `\&`, "%", `\%`, "$", `\$`, "#", `\#`,
+	"_", `\_`, "{", `\{`, "}", `\}`, "~", `\textasciitilde{}`, "^", `\textasciicircum{}`,
+	"±", `$\pm$`, "×", `$\times$`, "≤", `$\le$`, "≥", `$\ge$`, "∞", `$\infty$`,
+	"σ", `$\sigma$`, "μ", `$\mu$`, "θ", `$\theta$`, "∇", `$\nabla$`, "τ", `$\tau$`,
+	"−", "-", "²", `$^2$`, "√", `$\surd$`,
+)
+
+// EscapeLaTeX escapes s for use as text in a LaTeX document.
+func EscapeLaTeX(s string) string { return latexEscaper.Replace(s) }
+
+func (t *Table) writeLaTeX(w io.Writer) error {
+	var b strings.Builder
+	spec := make([]byte, len(t.Header))
+	for i := range spec {
+		spec[i] = 'l'
+		if i < len(t.RightAlign) && t.RightAlign[i] {
+			spec[i] = 'r'
+		}
+	}
+	b.WriteString("\\begin{table}[htbp]\n\\centering\n\\small\n")
+	if t.Caption != "" {
+		fmt.Fprintf(&b, "\\caption{%s}\n", EscapeLaTeX(t.Caption))
+	}
+	fmt.Fprintf(&b, "\\begin{tabular}{%s}\n\\toprule\n", spec)
+	row := func(cells []string) {
+		for i, c := range cells {
+			if i > 0 {
+				b.WriteString(" & ")
+			}
+			b.WriteString(EscapeLaTeX(c))
+		}
+		b.WriteString(" \\\\\n")
+	}
+	row(t.Header)
+	b.WriteString("\\midrule\n")
+	for _, r := range t.Rows {
+		row(r)
+	}
+	b.WriteString("\\bottomrule\n\\end{tabular}\n\\end{table}\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
