@@ -1,0 +1,103 @@
+// Package spec parses experiment specifications: TOML files that name an
+// experiment and describe either a sweep (estimators × distributions ×
+// objectives × sample sizes, with replications) or a training run (an
+// optimizer moving θ with each estimator). experiments/README.md documents
+// every key.
+//
+// Decoding is strict: unknown keys, wrong types and invalid values are
+// errors of type *Error that name the file, the line where known, and the
+// field.
+package spec
+
+// Spec is a parsed, validated experiment specification.
+type Spec struct {
+	// File is the path the spec was read from; Text its contents; SHA256
+	// the hex digest of Text.
+	File, Text, SHA256 string
+
+	Name        string // experiment name: [a-z0-9][a-z0-9._-]*, the results folder name
+	Description string
+	Seed        uint64
+
+	// Exactly one of Sweep and Train is non-nil.
+	Sweep *Sweep
+	Train *Train
+
+	// Plot is the plot recipe for `gradbench plot` (nil: none).
+	Plot *Plot
+}
+
+// Estimator is one estimator entry of a spec.
+type Estimator struct {
+	Name    string            // registered name, e.g. "mvd"
+	Label   string            // unique label in the spec (default Name), used in results
+	Options map[string]string // estimator options, e.g. coupled = "true"
+}
+
+// Component is a distribution or objective with a grid of values for each
+// named scalar parameter. Grids are expanded: every slice has ≥ 1 value.
+type Component struct {
+	Name   string
+	Params []Grid // in the order of the family's or objective's parameter list
+}
+
+// Grid is the expanded list of values of one named parameter.
+type Grid struct {
+	Name   string
+	Values []float64
+}
+
+// Sweep describes a cartesian sweep.
+type Sweep struct {
+	Estimators    []Estimator
+	Distributions []Component
+	Objectives    []Component
+	N             []int // samples per estimate
+	Replications  int   // estimates per cell, ≥ 2
+	// Block is the number of replications per independent RNG stream
+	// (replication block); workers take whole blocks.
+	Block int
+	// Reference is the reference method: "auto", "closed", "quadrature",
+	// "enumeration" or "montecarlo"; ReferenceSamples sizes the Monte Carlo one.
+	Reference        string
+	ReferenceSamples int
+}
+
+// Train describes a training (convergence) run: θ of a distribution moved by
+// an optimizer to minimise E_{p(θ)}[f] with each estimator.
+type Train struct {
+	Estimators   []Estimator
+	Distribution Component // initial θ: every grid has exactly one value
+	Objective    Component // every grid has exactly one value
+	Optimizer    string    // "sgd" or "adam"
+	LearningRate float64
+	Schedule     string // "constant", "cosine" or "inverse-sqrt"
+	Momentum     float64
+	Steps        int // optimizer steps
+	N            int // samples per gradient estimate
+	EvalEvery    int // record a curve point every EvalEvery steps (and at 0 and Steps)
+	// VarianceDraws is the number of extra estimates at the same θ used to
+	// measure the gradient variance at each evaluation (0: not measured).
+	VarianceDraws int
+	// ObjectiveSamples sizes the Monte Carlo objective estimate where no
+	// exact one exists.
+	ObjectiveSamples int
+	Seeds            int // independent runs per estimator
+}
+
+// Plot is a plot recipe: how `gradbench plot` renders the results.
+type Plot struct {
+	Recipe string // e.g. "variance" (metric against a parameter, one panel per gradient component)
+	X      string // the x column, e.g. "obj.k" or "dist.dim"
+	Metric string // the y column, e.g. "variance"
+	LogX   bool
+	LogY   bool
+	// Exact names the source of exact curves overlaid on Monte Carlo points
+	// ("" none; "normal-persample": quadrature of the per-sample variance).
+	Exact string
+	Title string
+	// YMin and YMax fix the y range (0: automatic).
+	YMin, YMax float64
+	// Params selects which gradient components get a panel (empty: all).
+	Params []string
+}
