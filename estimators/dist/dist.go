@@ -131,3 +131,14 @@ type Moments interface {
 	// (len(dst) = NumParams, len(a) = len(b) = Dim).
 	MomentsVJP(dst, a, b []float64)
 }
+
+// Quantiler is a 1-D continuous family with a quantile function and a
+// cumulative distribution function, used for quadrature references.
+type Quantiler interface {
+	Distribution
+	// Quantile returns the p-quantile, for 0 ≤ p ≤ 1. It panics if p is
+	// outside [0, 1].
+	Quantile(p float64) float64
+	// CDF returns P(x' ≤ x).
+	CDF(x float64) float64
+}

@@ -1,0 +1,119 @@
+package dist
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Exponential is the exponential distribution with rate Rate (mean 1/Rate),
+// with parameter θ = (rate).
+//
+// It is reparameterized by x = ε/Rate with ε ~ Exp(1).
+type Exponential struct {
+	Rate float64
+}
+
+var exponentialParams = []string{"rate"}
+
+// NewExponential returns the exponential distribution with the given rate, or
+// an error if rate is not finite and positive.
+func NewExponential(rate float64) (Exponential, error) {
+	e := Exponential{Rate: rate}
+	return e, e.Validate()
+}
+
+// Validate returns an error if the parameters are invalid.
+func (e Exponential) Validate() error { return checkPositive("exponential", "rate", e.Rate) }
+
+// Name returns "exponential".
+func (Exponential) Name() string { return "exponential" }
+
+// Dim returns 1.
+func (Exponential) Dim() int { return 1 }
+
+// NumParams returns 1.
+func (Exponential) NumParams() int { return 1 }
+
+// ParamNames returns ["rate"].
+func (Exponential) ParamNames() []string { return exponentialParams }
+
+// Params writes (rate) into dst and returns it.
+func (e Exponential) Params(dst []float64) []float64 {
+	dst = useDst("Exponential.Params", dst, 1)
+	dst[0] = e.Rate
+	return dst
+}
+
+// WithParams returns the exponential distribution with rate theta[0].
+func (Exponential) WithParams(theta []float64) (Distribution, error) {
+	checkLen("Exponential.WithParams", theta, 1)
+	m, err := NewExponential(theta[0])
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Rand draws x ~ Exp(Rate).
+func (e Exponential) Rand(x []float64, rng *rand.Rand) { x[0] = rng.ExpFloat64() / e.Rate }
+
+// LogProb returns log λ − λx for x ≥ 0, −Inf otherwise.
+func (e Exponential) LogProb(x []float64) float64 {
+	if !(x[0] >= 0) {
+		return math.Inf(-1)
+	}
+	return math.Log(e.Rate) - e.Rate*x[0]
+}
+
+// Score writes ∂/∂λ log p(x) = 1/λ − x into dst.
+func (e Exponential) Score(dst, x []float64) { dst[0] = 1/e.Rate - x[0] }
+
+// Noise draws ε ~ Exp(1).
+func (Exponential) Noise(eps []float64, rng *rand.Rand) { eps[0] = rng.ExpFloat64() }
+
+// Transform writes x = ε/Rate.
+func (e Exponential) Transform(x, eps []float64) { x[0] = eps[0] / e.Rate }
+
+// PathVJP adds −v ε/λ² to dst: ∂x/∂λ = −ε/λ².
+func (e Exponential) PathVJP(dst, eps, v []float64) {
+	dst[0] -= v[0] * eps[0] / (e.Rate * e.Rate)
+}
+
+// Mean writes 1/λ.
+func (e Exponential) Mean(dst []float64) { dst[0] = 1 / e.Rate }
+
+// Variance writes 1/λ².
+func (e Exponential) Variance(dst []float64) { dst[0] = 1 / (e.Rate * e.Rate) }
+
+// MomentsVJP adds −a/λ² − 2b/λ³ to dst.
+func (e Exponential) MomentsVJP(dst, a, b []float64) {
+	l2 := e.Rate * e.Rate
+	dst[0] += -a[0]/l2 - 2*b[0]/(l2*e.Rate)
+}
+
+// Quantile returns the p-quantile. It panics if p is outside [0, 1].
+func (e Exponential) Quantile(p float64) float64 {
+	return distuv.Exponential{Rate: e.Rate}.Quantile(p)
+}
+
+// CDF returns P(x' ≤ x).
+func (e Exponential) CDF(x float64) float64 { return distuv.Exponential{Rate: e.Rate}.CDF(x) }
+
+func init() {
+	Register(Family{
+		Name: "exponential",
+		Doc:  "exponential with rate λ (mean 1/rate); reparameterized, moments, quantile",
+		Params: []Param{
+			{Name: "rate", Default: 1, Doc: "rate λ (mean 1/λ), > 0"},
+		},
+		Make: func(p map[string]float64) (Distribution, error) {
+			d, err := NewExponential(p["rate"])
+			if err != nil {
+				return nil, err
+			}
+			return d, nil
+		},
+	})
+}
