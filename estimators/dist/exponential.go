@@ -3,8 +3,6 @@ package dist
 import (
 	"math"
 	"math/rand/v2"
-
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Exponential is the exponential distribution with rate Rate (mean 1/Rate),
@@ -93,13 +91,20 @@ func (e Exponential) MomentsVJP(dst, a, b []float64) {
 	dst[0] += -a[0]/l2 - 2*b[0]/(l2*e.Rate)
 }
 
-// Quantile returns the p-quantile. It panics if p is outside [0, 1].
+// Quantile returns the p-quantile −log(1 − p)/λ, accurate for small p. It
+// panics if p is outside [0, 1].
 func (e Exponential) Quantile(p float64) float64 {
-	return distuv.Exponential{Rate: e.Rate}.Quantile(p)
+	checkProb("Exponential.Quantile", p)
+	return -math.Log1p(-p) / e.Rate
 }
 
-// CDF returns P(x' ≤ x).
-func (e Exponential) CDF(x float64) float64 { return distuv.Exponential{Rate: e.Rate}.CDF(x) }
+// CDF returns P(x' ≤ x) = 1 − exp(−λx), accurate for small x.
+func (e Exponential) CDF(x float64) float64 {
+	if x <= 0 {
+		return 0
+	}
+	return -math.Expm1(-e.Rate * x)
+}
 
 func init() {
 	Register(Family{

@@ -50,7 +50,7 @@ func fixtures() []fixture {
 }
 
 // fdSettings are central differences with gonum's default step (about
-// 6e-6): truncation error O(h²)·|f'''| and rounding error O(ε|f|/h) are both
+// 6e-6): truncation error O(h²) times the third derivative and rounding error O(ε|f|/h) are both
 // about 1e-10 for the O(1)–O(100) functions here, far below fdTol.
 var fdSettings = &fd.Settings{Formula: fd.Central}
 

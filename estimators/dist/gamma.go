@@ -111,8 +111,36 @@ func (g Gamma) MomentsVJP(dst, a, b []float64) {
 }
 
 // Quantile returns the p-quantile. It panics if p is outside [0, 1].
+//
+// Where distuv's inversion returns 0 for p > 0 (it does for small p and
+// shapes), Quantile starts instead from the leading term of the series
+// P(α, z) ≈ z^α/Γ(α+1) and refines it by Newton steps on log CDF.
 func (g Gamma) Quantile(p float64) float64 {
-	return distuv.Gamma{Alpha: g.Alpha, Beta: g.Beta}.Quantile(p)
+	u := distuv.Gamma{Alpha: g.Alpha, Beta: g.Beta}
+	x := u.Quantile(p)
+	if x > 0 || !(p > 0) {
+		return x
+	}
+	lg1, _ := math.Lgamma(g.Alpha + 1)
+	x = math.Exp((math.Log(p)+lg1)/g.Alpha) / g.Beta
+	if x == 0 {
+		return 0
+	}
+	lp := math.Log(p)
+	for range 4 {
+		c := u.CDF(x)
+		if !(c > 0) {
+			break
+		}
+		// d log CDF/dx = pdf/CDF; Newton on log CDF(x) = log p.
+		step := (math.Log(c) - lp) * c / math.Exp(u.LogProb(x))
+		if nx := x - step; nx > 0 {
+			x = nx
+		} else {
+			x /= 2
+		}
+	}
+	return x
 }
 
 // CDF returns P(x' ≤ x).

@@ -3,8 +3,6 @@ package dist
 import (
 	"math"
 	"math/rand/v2"
-
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Laplace is the Laplace (double exponential) distribution with location Mu
@@ -110,13 +108,24 @@ func (l Laplace) MomentsVJP(dst, a, b []float64) {
 	dst[1] += 4 * l.Scale * b[0]
 }
 
-// Quantile returns the p-quantile. It panics if p is outside [0, 1].
+// Quantile returns the p-quantile, accurate in both tails. It panics if p is
+// outside [0, 1].
 func (l Laplace) Quantile(p float64) float64 {
-	return distuv.Laplace{Mu: l.Mu, Scale: l.Scale}.Quantile(p)
+	checkProb("Laplace.Quantile", p)
+	if p < 0.5 {
+		return l.Mu + l.Scale*math.Log(2*p)
+	}
+	return l.Mu - l.Scale*math.Log(2*(1-p))
 }
 
 // CDF returns P(x' ≤ x).
-func (l Laplace) CDF(x float64) float64 { return distuv.Laplace{Mu: l.Mu, Scale: l.Scale}.CDF(x) }
+func (l Laplace) CDF(x float64) float64 {
+	z := (x - l.Mu) / l.Scale
+	if z < 0 {
+		return 0.5 * math.Exp(z)
+	}
+	return 1 - 0.5*math.Exp(-z)
+}
 
 func init() {
 	Register(Family{

@@ -61,6 +61,13 @@ func laplaceNoise(rng *rand.Rand) float64 {
 	return e
 }
 
+// checkProb panics unless 0 ≤ p ≤ 1, naming the method.
+func checkProb(method string, p float64) {
+	if !(p >= 0 && p <= 1) {
+		panic(fmt.Sprintf("dist: %s: probability %v outside [0, 1]", method, p))
+	}
+}
+
 // intParam returns v as an int if it is an integer in [lo, hi], else an error
 // wrapping ErrParam that names the family and the parameter.
 func intParam(family, param string, v float64, lo, hi int) (int, error) {

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mathext"
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Weibull is the Weibull distribution with shape K and scale Lambda, density
@@ -127,13 +126,20 @@ func (w Weibull) MomentsVJP(dst, a, b []float64) {
 	dst[1] += a[0]*g1 + b[0]*2*l*(g2-g1*g1)
 }
 
-// Quantile returns the p-quantile. It panics if p is outside [0, 1].
+// Quantile returns the p-quantile λ(−log(1 − p))^{1/k}, accurate for small
+// p. It panics if p is outside [0, 1].
 func (w Weibull) Quantile(p float64) float64 {
-	return distuv.Weibull{K: w.K, Lambda: w.Lambda}.Quantile(p)
+	checkProb("Weibull.Quantile", p)
+	return w.Lambda * math.Pow(-math.Log1p(-p), 1/w.K)
 }
 
-// CDF returns P(x' ≤ x).
-func (w Weibull) CDF(x float64) float64 { return distuv.Weibull{K: w.K, Lambda: w.Lambda}.CDF(x) }
+// CDF returns P(x' ≤ x) = 1 − exp(−(x/λ)^k), accurate for small x.
+func (w Weibull) CDF(x float64) float64 {
+	if x <= 0 {
+		return 0
+	}
+	return -math.Expm1(-math.Pow(x/w.Lambda, w.K))
+}
 
 func init() {
 	Register(Family{
