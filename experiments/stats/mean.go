@@ -1,0 +1,54 @@
+package stats
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// ZTest returns the z statistic and two-sided p-value of H0: the quantity
+// estimated by est (with standard error se) equals ref (known with standard
+// error refSE, 0 for an exact reference):
+//
+//	z = (est − ref) / sqrt(se² + refSE²).
+//
+// If the combined standard error is zero, z is 0 when est == ref (p = 1)
+// and ±Inf otherwise (p = 0). Any NaN input gives NaN results.
+func ZTest(est, se, ref, refSE float64) (z, p float64) {
+	if math.IsNaN(est) || math.IsNaN(se) || math.IsNaN(ref) || math.IsNaN(refSE) {
+		return math.NaN(), math.NaN()
+	}
+	d := est - ref
+	s := math.Hypot(se, refSE)
+	if s == 0 {
+		if d == 0 {
+			return 0, 1
+		}
+		return math.Inf(int(math.Copysign(1, d))), 0
+	}
+	z = d / s
+	return z, NormalTwoSidedP(z)
+}
+
+// MeanZTest tests H0: the mean of the distribution m was sampled from equals
+// ref, known with standard error refSE (0 for a closed-form reference). It
+// returns the z statistic (m.Mean() − ref)/sqrt(m.SE()² + refSE²) and its
+// two-sided normal p-value; see ZTest. The normal approximation is the usual
+// one for a bias check over many replications; the results are NaN with
+// fewer than two observations.
+func MeanZTest(m Moments, ref, refSE float64) (z, p float64) {
+	return ZTest(m.Mean(), m.SE(), ref, refSE)
+}
+
+// MeanCI returns the two-sided Student t confidence interval for the mean at
+// the given level, mean ∓ t_{n−1}·SE. Both ends are NaN with fewer than two
+// observations. It panics unless 0 < level < 1.
+func MeanCI(m Moments, level float64) (lo, hi float64) {
+	checkLevel("MeanCI", level)
+	if m.n < 2 {
+		return math.NaN(), math.NaN()
+	}
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(m.n - 1)}.Quantile(0.5 + level/2)
+	w := t * m.SE()
+	return m.mean - w, m.mean + w
+}
