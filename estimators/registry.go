@@ -143,3 +143,12 @@ func (o *Options) Bool(key string, def bool) (bool, error) {
 	}
 	return v, nil
 }
+
+// String returns option key, or def if it is absent.
+func (o *Options) String(key, def string) (string, error) {
+	s, ok := o.lookup(key)
+	if !ok {
+		return def, nil
+	}
+	return s, nil
+}

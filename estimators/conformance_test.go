@@ -1,0 +1,41 @@
+package estimators_test
+
+import (
+	"testing"
+
+	"github.com/gradbench/gradbench/estimators/estimatortest"
+)
+
+// TestConformance runs the conformance kit on every registered estimator
+// with its default options: registering an estimator is enough to have it
+// checked here.
+func TestConformance(t *testing.T) {
+	estimatortest.CheckAll(t)
+}
+
+// TestConformanceOptions runs the kit on the non-default variants of the
+// built-in estimators.
+func TestConformanceOptions(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		opts map[string]string
+	}{
+		{"delta", map[string]string{"base": "pathwise"}},
+		{"mvd", map[string]string{"coupled": "false"}},
+		{"score+ma", map[string]string{"decay": "0"}},
+		{"score+optimal", map[string]string{"decay": "0.5"}},
+		{"score+const", map[string]string{"b": "3"}},
+	} {
+		t.Run(c.name+"/"+optString(c.opts), func(t *testing.T) {
+			estimatortest.CheckOptions(t, c.name, c.opts)
+		})
+	}
+}
+
+func optString(opts map[string]string) string {
+	s := ""
+	for k, v := range opts {
+		s += k + "=" + v
+	}
+	return s
+}

@@ -1,0 +1,186 @@
+package estimators
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/gradbench/gradbench/estimators/dist"
+	"github.com/gradbench/gradbench/estimators/objective"
+)
+
+// Delta is the delta-method control variate (Paisley et al. 2012; Mohamed
+// et al. 2020, §7.4). Its control variate is the second-order Taylor
+// expansion of f about the family's mean a = E[x], held constant:
+//
+//	h(x) = f(a) + ∇f(a)ᵀ(x − a) + ½ Σ_d H_dd(a) (x_d − a_d)²,
+//
+// whose expectation gradient ∇θ E[h] = Σ_d ∇f(a)_d ∂E[x_d]/∂θ +
+// ½ H_dd(a) ∂Var[x_d]/∂θ is known from the family's moments.
+//
+// With Base "score" (the default) the estimate is, per component j,
+//
+//	(1/n) Σ_i [u_ij − c_j (v_ij − G_j)],  u_ij = f(x_i) s_ij,  v_ij = h(x_i) s_ij,
+//
+// with s = ∇θ log p and G = ∇θ E[h] = E[v]. With Base "pathwise", u_ij and
+// v_ij are the pathwise terms ((∂x/∂θ)ᵀ ∇f(x_i))_j and ((∂x/∂θ)ᵀ ∇h(x_i))_j,
+// which needs a reparameterized family.
+//
+// The coefficient c_j = Cov(u_j, v_j)/Var(v_j) = E[u_j (v_j − G_j)] /
+// E[(v_j − G_j)²] minimizes the variance. It is estimated, for each sample,
+// from samples independent of it (running sums over the earlier estimates
+// plus the other samples of the batch), so the estimate is unbiased at every
+// n; with no such samples c_j = 1. The running sums are multiplied by Decay
+// before each batch is added.
+type Delta struct {
+	// Pathwise selects the pathwise base estimator instead of the score
+	// function.
+	Pathwise bool
+	// Decay is the weight of the earlier sums, in (0, 1].
+	Decay float64
+
+	pastNum, pastDen []float64
+	sumNum, sumDen   []float64
+	a, ga, ha, half  []float64 // Dim: mean, ∇f(a), H(a), ½H(a)
+	x, eps, gx, gh   []float64 // Dim scratch
+	g                []float64 // P: ∇θ E[h]
+	u, w             []float64 // n×P: f terms and centred h terms v − G
+	loo              looRatios
+}
+
+// NewDelta returns a delta estimator with the given base ("score" or
+// "pathwise") and decay in (0, 1], or an error.
+func NewDelta(base string, decay float64) (*Delta, error) {
+	if base != "score" && base != "pathwise" {
+		return nil, fmt.Errorf("option base = %q: want score or pathwise", base)
+	}
+	if !(decay > 0 && decay <= 1) {
+		return nil, fmt.Errorf("option decay = %v: want 0 < decay ≤ 1", decay)
+	}
+	return &Delta{Pathwise: base == "pathwise", Decay: decay}, nil
+}
+
+// Info describes the estimator.
+func (e *Delta) Info() Info {
+	info := Info{
+		Name:     "delta",
+		Summary:  "score function with a second-order Taylor control variate about the mean",
+		Unbiased: true,
+		Needs:    NeedsCurvature | NeedsGrad | NeedsMoments,
+		Cost:     "1 f",
+		Stateful: true,
+	}
+	if e.Pathwise {
+		info.Summary = "pathwise with a second-order Taylor control variate about the mean"
+		info.Needs |= NeedsReparam
+		info.Cost = "1 ∇f"
+	}
+	return info
+}
+
+// Reset forgets the running sums of the coefficient estimates.
+func (e *Delta) Reset() {
+	e.pastNum, e.pastDen = e.pastNum[:0], e.pastDen[:0]
+}
+
+// Estimate writes the n-sample estimate into grad, then adds the batch to the
+// running sums.
+func (e *Delta) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
+	mp, ok := p.(dist.Moments)
+	cf, ok2 := f.(objective.Curved)
+	rp, ok3 := p.(dist.Reparameterized)
+	if !ok || !ok2 || (e.Pathwise && !ok3) || n < 1 {
+		return Cost{}, Check(e.Info(), p, f, n)
+	}
+	checkGrad(grad, p)
+	d, np := p.Dim(), p.NumParams()
+	if len(e.pastNum) != np {
+		e.pastNum, e.pastDen = grow(e.pastNum, np), grow(e.pastDen, np)
+		zero(e.pastNum)
+		zero(e.pastDen)
+	}
+	e.a, e.ga, e.ha, e.half = grow(e.a, d), grow(e.ga, d), grow(e.ha, d), grow(e.half, d)
+	e.x, e.eps, e.gx, e.gh = grow(e.x, d), grow(e.eps, d), grow(e.gx, d), grow(e.gh, d)
+	e.g, e.sumNum, e.sumDen = grow(e.g, np), grow(e.sumNum, np), grow(e.sumDen, np)
+	e.u, e.w = grow(e.u, n*np), grow(e.w, n*np)
+	e.loo.resize(n, np)
+
+	// The control variate and its expectation gradient G.
+	mp.Mean(e.a)
+	fa := cf.Grad(e.ga, e.a)
+	cf.HessDiag(e.ha, e.a)
+	for k, h := range e.ha {
+		e.half[k] = h / 2
+	}
+	zero(e.g)
+	mp.MomentsVJP(e.g, e.ga, e.half)
+
+	zero(e.sumNum)
+	zero(e.sumDen)
+	for i := range n {
+		u, w := e.u[i*np:(i+1)*np], e.w[i*np:(i+1)*np]
+		if e.Pathwise {
+			rp.Noise(e.eps, rng)
+			rp.Transform(e.x, e.eps)
+			cf.Grad(e.gx, e.x)
+			for k, xk := range e.x {
+				e.gh[k] = e.ga[k] + e.ha[k]*(xk-e.a[k])
+			}
+			zero(u)
+			zero(w)
+			rp.PathVJP(u, e.eps, e.gx)
+			rp.PathVJP(w, e.eps, e.gh)
+		} else {
+			p.Rand(e.x, rng)
+			fx := f.Value(e.x)
+			hx := fa
+			for k, xk := range e.x {
+				dk := xk - e.a[k]
+				hx += (e.ga[k] + e.half[k]*dk) * dk
+			}
+			p.Score(w, e.x)
+			for j, sj := range w {
+				u[j] = fx * sj
+				w[j] = hx * sj
+			}
+		}
+		num, den := e.loo.num[i*np:(i+1)*np], e.loo.den[i*np:(i+1)*np]
+		for j := range np {
+			w[j] -= e.g[j]
+			num[j] = u[j] * w[j]
+			den[j] = w[j] * w[j]
+			e.sumNum[j] += num[j]
+			e.sumDen[j] += den[j]
+		}
+	}
+	c := e.loo.ratios(n, np, e.pastNum, e.pastDen, 1)
+	zero(grad)
+	for i := range n {
+		u, w, ci := e.u[i*np:(i+1)*np], e.w[i*np:(i+1)*np], c[i*np:(i+1)*np]
+		for j := range np {
+			grad[j] += u[j] - ci[j]*w[j]
+		}
+	}
+	scale(1/float64(n), grad)
+	for j := range np {
+		e.pastNum[j] = e.Decay*e.pastNum[j] + e.sumNum[j]
+		e.pastDen[j] = e.Decay*e.pastDen[j] + e.sumDen[j]
+	}
+	if e.Pathwise {
+		return Cost{Grad: n + 1}, nil
+	}
+	return Cost{F: n, Grad: 1}, nil
+}
+
+func init() {
+	Register("delta", func(o *Options) (Estimator, error) {
+		base, err := o.String("base", "score")
+		if err != nil {
+			return nil, err
+		}
+		decay, err := o.Float("decay", 1)
+		if err != nil {
+			return nil, err
+		}
+		return NewDelta(base, decay)
+	})
+}

@@ -1,0 +1,93 @@
+package estimators
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/gradbench/gradbench/estimators/dist"
+	"github.com/gradbench/gradbench/estimators/objective"
+)
+
+// ScoreMA is the score-function estimator with a moving-average baseline:
+//
+//	∇θ E[f] ≈ (1/n) Σ_i (f(x_i) − b) ∇θ log p(x_i;θ),
+//
+// where b is an exponential moving average of the batch means of f over the
+// earlier calls: after each estimate, b ← Decay·b + (1 − Decay)·mean_i f(x_i)
+// (the first batch sets b to its mean). Because b is updated after the
+// estimate, it is independent of the samples it multiplies, and since
+// E[∇θ log p] = 0 the estimate stays unbiased. Before the first estimate, and
+// after Reset, b = 0.
+type ScoreMA struct {
+	// Decay is the weight of the old baseline, in [0, 1).
+	Decay float64
+
+	b    float64
+	init bool
+	x, s []float64
+}
+
+// NewScoreMA returns a score+ma estimator with the given decay, or an error if
+// decay is not in [0, 1).
+func NewScoreMA(decay float64) (*ScoreMA, error) {
+	if !(decay >= 0 && decay < 1) {
+		return nil, fmt.Errorf("option decay = %v: want 0 ≤ decay < 1", decay)
+	}
+	return &ScoreMA{Decay: decay}, nil
+}
+
+// Info describes the estimator.
+func (*ScoreMA) Info() Info {
+	return Info{
+		Name:     "score+ma",
+		Summary:  "REINFORCE with a moving-average baseline of f from earlier estimates",
+		Unbiased: true,
+		Cost:     "1 f",
+		Stateful: true,
+	}
+}
+
+// Reset sets the baseline back to 0.
+func (e *ScoreMA) Reset() { e.b, e.init = 0, false }
+
+// Baseline returns the baseline the next estimate will use.
+func (e *ScoreMA) Baseline() float64 { return e.b }
+
+// Estimate writes the n-sample estimate into grad, then updates the baseline.
+func (e *ScoreMA) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
+	if n < 1 {
+		return Cost{}, Check(e.Info(), p, f, n)
+	}
+	checkGrad(grad, p)
+	e.x, e.s = grow(e.x, p.Dim()), grow(e.s, p.NumParams())
+	zero(grad)
+	sum := 0.0
+	for range n {
+		p.Rand(e.x, rng)
+		fx := f.Value(e.x)
+		sum += fx
+		p.Score(e.s, e.x)
+		w := fx - e.b
+		for j, sj := range e.s {
+			grad[j] += w * sj
+		}
+	}
+	scale(1/float64(n), grad)
+	mean := sum / float64(n)
+	if e.init {
+		e.b = e.Decay*e.b + (1-e.Decay)*mean
+	} else {
+		e.b, e.init = mean, true
+	}
+	return Cost{F: n}, nil
+}
+
+func init() {
+	Register("score+ma", func(o *Options) (Estimator, error) {
+		decay, err := o.Float("decay", 0.9)
+		if err != nil {
+			return nil, err
+		}
+		return NewScoreMA(decay)
+	})
+}

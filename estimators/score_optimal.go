@@ -1,0 +1,120 @@
+package estimators
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/gradbench/gradbench/estimators/dist"
+	"github.com/gradbench/gradbench/estimators/objective"
+)
+
+// ScoreOptimal is the score-function estimator with the per-component
+// variance-minimizing constant baseline
+//
+//	b_j = E[f s_j²] / E[s_j²],  s = ∇θ log p(x;θ),
+//
+// which minimizes Var[(f − b_j) s_j] over constants b_j.
+//
+// The expectations are estimated so that the baseline of each sample is
+// independent of it, keeping the estimate unbiased at every n: the baseline
+// of sample i uses running sums of f s_j² and s_j² over the samples of the
+// earlier estimates plus the other samples of the current batch. With no
+// such samples (the first estimate after Reset with n = 1) the baseline is 0.
+// The running sums are multiplied by Decay before each batch is added
+// (Decay = 1 keeps them all; a smaller Decay forgets samples drawn at old θ
+// during optimization).
+type ScoreOptimal struct {
+	// Decay is the weight of the earlier sums, in (0, 1].
+	Decay float64
+
+	pastNum, pastDen []float64
+	sumNum, sumDen   []float64 // the batch's sums
+	fs, x            []float64 // f_i, then x
+	s                []float64 // n×P scores
+	loo              looRatios
+}
+
+// NewScoreOptimal returns a score+optimal estimator, or an error if decay is
+// not in (0, 1].
+func NewScoreOptimal(decay float64) (*ScoreOptimal, error) {
+	if !(decay > 0 && decay <= 1) {
+		return nil, fmt.Errorf("option decay = %v: want 0 < decay ≤ 1", decay)
+	}
+	return &ScoreOptimal{Decay: decay}, nil
+}
+
+// Info describes the estimator.
+func (*ScoreOptimal) Info() Info {
+	return Info{
+		Name:     "score+optimal",
+		Summary:  "REINFORCE with per-component baseline E[f s²]/E[s²] from independent samples",
+		Unbiased: true,
+		Cost:     "1 f",
+		Stateful: true,
+	}
+}
+
+// Reset forgets the running sums.
+func (e *ScoreOptimal) Reset() {
+	e.pastNum, e.pastDen = e.pastNum[:0], e.pastDen[:0]
+}
+
+// Estimate writes the n-sample estimate into grad, then adds the batch to the
+// running sums.
+func (e *ScoreOptimal) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
+	if n < 1 {
+		return Cost{}, Check(e.Info(), p, f, n)
+	}
+	checkGrad(grad, p)
+	np := p.NumParams()
+	if len(e.pastNum) != np {
+		// First call, after Reset, or a family with another parameter count.
+		e.pastNum, e.pastDen = grow(e.pastNum, np), grow(e.pastDen, np)
+		zero(e.pastNum)
+		zero(e.pastDen)
+	}
+	e.x, e.fs, e.s = grow(e.x, p.Dim()), grow(e.fs, n), grow(e.s, n*np)
+	e.loo.resize(n, np)
+	e.sumNum, e.sumDen = grow(e.sumNum, np), grow(e.sumDen, np)
+	zero(e.sumNum)
+	zero(e.sumDen)
+	for i := range n {
+		p.Rand(e.x, rng)
+		fx := f.Value(e.x)
+		e.fs[i] = fx
+		s := e.s[i*np : (i+1)*np]
+		p.Score(s, e.x)
+		num, den := e.loo.num[i*np:(i+1)*np], e.loo.den[i*np:(i+1)*np]
+		for j, sj := range s {
+			s2 := sj * sj
+			num[j] = fx * s2
+			den[j] = s2
+			e.sumNum[j] += fx * s2
+			e.sumDen[j] += s2
+		}
+	}
+	b := e.loo.ratios(n, np, e.pastNum, e.pastDen, 0)
+	zero(grad)
+	for i, fx := range e.fs {
+		s, bi := e.s[i*np:(i+1)*np], b[i*np:(i+1)*np]
+		for j, sj := range s {
+			grad[j] += (fx - bi[j]) * sj
+		}
+	}
+	scale(1/float64(n), grad)
+	for j := range np {
+		e.pastNum[j] = e.Decay*e.pastNum[j] + e.sumNum[j]
+		e.pastDen[j] = e.Decay*e.pastDen[j] + e.sumDen[j]
+	}
+	return Cost{F: n}, nil
+}
+
+func init() {
+	Register("score+optimal", func(o *Options) (Estimator, error) {
+		decay, err := o.Float("decay", 1)
+		if err != nil {
+			return nil, err
+		}
+		return NewScoreOptimal(decay)
+	})
+}
