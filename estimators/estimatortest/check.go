@@ -39,7 +39,7 @@ import (
 // Tolerance is the number of standard errors within which the mean of an
 // unbiased estimator must lie from the exact gradient.
 //
-// Each comparison is a two-sided z-test on the mean of R ≥ 4000 independent
+// Each comparison is a two-sided z-test on the mean of R ≥ 10000 independent
 // (or martingale-difference) estimates, for which P(|Z| > 4) ≈ 6.3e-5 under
 // the normal approximation. CheckAll over the built-in estimators makes
 // about 1000 comparisons, so about 6% of seed choices would produce one

@@ -81,30 +81,30 @@ func Fixtures() ([]Fixture, error) {
 					f = objective.Cos{K: k}
 				}
 				name := fmt.Sprintf("normal(mu=%g,sigma=%g)×%s(k=%g)", ms[0], ms[1], obj, k)
-				if err := add(name, p, err, f, 4, 10000); err != nil {
+				if err := add(name, p, err, f, 4, 20000); err != nil {
 					return nil, err
 				}
 			}
 		}
 	}
 	mvn, err := dist.NewMVNDiag([]float64{-1, -0.5, 0, 0.5, 1}, []float64{0.5, 0.75, 1, 1.25, 1.5})
-	if err := add("mvn(D=5)×quadratic(k=0.5)", mvn, err, objective.Quadratic{K: 0.5}, 4, 4000); err != nil {
+	if err := add("mvn(D=5)×quadratic(k=0.5)", mvn, err, objective.Quadratic{K: 0.5}, 4, 20000); err != nil {
 		return nil, err
 	}
 	ln, err := dist.NewLogNormal(0, 0.5)
-	if err := add("lognormal(mu=0,sigma=0.5)×quadratic(k=1)", ln, err, objective.Quadratic{K: 1}, 4, 10000); err != nil {
+	if err := add("lognormal(mu=0,sigma=0.5)×quadratic(k=1)", ln, err, objective.Quadratic{K: 1}, 4, 20000); err != nil {
 		return nil, err
 	}
 	ex, err := dist.NewExponential(2)
-	if err := add("exponential(rate=2)×quadratic(k=1)", ex, err, objective.Quadratic{K: 1}, 4, 10000); err != nil {
+	if err := add("exponential(rate=2)×quadratic(k=1)", ex, err, objective.Quadratic{K: 1}, 4, 20000); err != nil {
 		return nil, err
 	}
 	la, err := dist.NewLaplace(0.5, 1)
-	if err := add("laplace(mu=0.5,scale=1)×quadratic(k=0)", la, err, objective.Quadratic{K: 0}, 4, 10000); err != nil {
+	if err := add("laplace(mu=0.5,scale=1)×quadratic(k=0)", la, err, objective.Quadratic{K: 0}, 4, 20000); err != nil {
 		return nil, err
 	}
 	wb, err := dist.NewWeibull(2, 1)
-	if err := add("weibull(k=2,lambda=1)×quadratic(k=1)", wb, err, objective.Quadratic{K: 1}, 4, 10000); err != nil {
+	if err := add("weibull(k=2,lambda=1)×quadratic(k=1)", wb, err, objective.Quadratic{K: 1}, 4, 20000); err != nil {
 		return nil, err
 	}
 	be, err := dist.NewBernoulli(0.3)
@@ -112,7 +112,7 @@ func Fixtures() ([]Fixture, error) {
 	if terr != nil {
 		return nil, terr
 	}
-	if err := add("bernoulli(logit=0.3)×table(size=2,c=0.49)", be, err, t2, 4, 10000); err != nil {
+	if err := add("bernoulli(logit=0.3)×table(size=2,c=0.49)", be, err, t2, 4, 20000); err != nil {
 		return nil, err
 	}
 	ca, err := dist.NewCategorical([]float64{0, 0.5, 1, -0.5})
@@ -120,7 +120,7 @@ func Fixtures() ([]Fixture, error) {
 	if terr != nil {
 		return nil, terr
 	}
-	if err := add("categorical(logits=0,0.5,1,-0.5)×table(size=4,c=1.3)", ca, err, t4, 4, 10000); err != nil {
+	if err := add("categorical(logits=0,0.5,1,-0.5)×table(size=4,c=1.3)", ca, err, t4, 4, 20000); err != nil {
 		return nil, err
 	}
 	return fx, nil
