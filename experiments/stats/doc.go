@@ -7,10 +7,14 @@
 //
 // # Determinism
 //
-// Every function here is a fixed sequence of IEEE 754 operations: given the
-// same inputs and the same order of Moments.Add and Moments.Merge calls, the
-// results are bit-identical, also across platforms (products are rounded
-// explicitly so that the compiler cannot fuse them into FMA instructions).
+// Given the same inputs and the same order of Moments.Add and Moments.Merge
+// calls, every result is bit-identical from run to run. The accumulator
+// itself (Moments and its Mean, Variance, SE and Kurtosis) is
+// also bit-identical across platforms: products are rounded explicitly so
+// that the compiler cannot fuse them into FMA instructions. Results that go
+// through the math library (intervals and p-values use Exp, Log, Erfc and
+// quantile functions) may differ in the last bits between architectures.
+//
 // Merging blocks is exact in exact arithmetic but not bit-identical to adding
 // the same values one by one: to get reproducible results whatever the number
 // of workers, accumulate fixed blocks of replications and merge the blocks in

@@ -49,6 +49,6 @@ func MeanCI(m Moments, level float64) (lo, hi float64) {
 		return math.NaN(), math.NaN()
 	}
 	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(m.n - 1)}.Quantile(0.5 + level/2)
-	w := t * m.SE()
+	w := float64(t * m.SE()) // rounded: no fused multiply-add
 	return m.mean - w, m.mean + w
 }

@@ -22,8 +22,8 @@ func twoPass(x []float64) (mean, m2, m3, m4 float64) {
 	return mean, m2, m3, m4
 }
 
-// close reports whether got is within rel·scale of want.
-func close(got, want, rel, scale float64) bool {
+// near reports whether got is within rel·scale of want.
+func near(got, want, rel, scale float64) bool {
 	return math.Abs(got-want) <= rel*scale
 }
 
@@ -37,13 +37,13 @@ func TestMomentsHand(t *testing.T) {
 	if m.N() != 4 || mean != 2.5 || m2 != 5 || math.Abs(m3) > 1e-15 || m4 != 10.25 {
 		t.Errorf("sums of 1..4: n=%d mean=%v M2=%v M3=%v M4=%v", m.N(), mean, m2, m3, m4)
 	}
-	if got, want := m.Variance(), 5.0/3; !close(got, want, 1e-15, want) {
+	if got, want := m.Variance(), 5.0/3; !near(got, want, 1e-15, want) {
 		t.Errorf("Variance = %v, want %v", got, want)
 	}
-	if got, want := m.Kurtosis(), 4*10.25/25; !close(got, want, 1e-15, want) {
+	if got, want := m.Kurtosis(), 4*10.25/25; !near(got, want, 1e-15, want) {
 		t.Errorf("Kurtosis = %v, want %v", got, want)
 	}
-	if got, want := m.SE(), math.Sqrt(5.0/3/4); !close(got, want, 1e-15, want) {
+	if got, want := m.SE(), math.Sqrt(5.0/3/4); !near(got, want, 1e-15, want) {
 		t.Errorf("SE = %v, want %v", got, want)
 	}
 
@@ -52,10 +52,10 @@ func TestMomentsHand(t *testing.T) {
 	for _, x := range []float64{0, 0, 3} {
 		s.Add(x)
 	}
-	if got, want := s.Skewness(), math.Sqrt(3)*6/math.Pow(6, 1.5); !close(got, want, 1e-14, want) {
+	if got, want := s.Skewness(), math.Sqrt(3)*6/math.Pow(6, 1.5); !near(got, want, 1e-14, want) {
 		t.Errorf("Skewness = %v, want %v", got, want)
 	}
-	if got, want := s.Kurtosis(), 3*18.0/36; !close(got, want, 1e-14, want) {
+	if got, want := s.Kurtosis(), 3*18.0/36; !near(got, want, 1e-14, want) {
 		t.Errorf("Kurtosis = %v, want %v", got, want)
 	}
 }
@@ -112,11 +112,11 @@ func TestMomentsStable(t *testing.T) {
 	for _, x := range []float64{4, 7, 13, 16} {
 		m.Add(1e9 + x)
 	}
-	if got := m.Variance(); !close(got, 30, 1e-12, 30) {
+	if got := m.Variance(); !near(got, 30, 1e-12, 30) {
 		t.Errorf("Variance with offset 1e9 = %v, want 30", got)
 	}
 	// Deviations ±6, ±3: M4 = 2(1296 + 81) = 2754, kurtosis 4·2754/90².
-	if got, want := m.Kurtosis(), 4*2754.0/8100; !close(got, want, 1e-9, want) {
+	if got, want := m.Kurtosis(), 4*2754.0/8100; !near(got, want, 1e-9, want) {
 		t.Errorf("Kurtosis with offset 1e9 = %v, want %v", got, want)
 	}
 }
@@ -134,8 +134,8 @@ func TestMomentsAgainstTwoPass(t *testing.T) {
 	check := func(name string, m *Moments) {
 		t.Helper()
 		gm, g2, g3, g4 := m.Sums()
-		if m.N() != len(x) || !close(gm, mean, 1e-12, math.Abs(mean)) || !close(g2, m2, 1e-12, m2) ||
-			!close(g3, m3, 1e-12, math.Abs(m3)) || !close(g4, m4, 1e-12, m4) {
+		if m.N() != len(x) || !near(gm, mean, 1e-12, math.Abs(mean)) || !near(g2, m2, 1e-12, m2) ||
+			!near(g3, m3, 1e-12, math.Abs(m3)) || !near(g4, m4, 1e-12, m4) {
 			t.Errorf("%s: n=%d sums (%v %v %v %v), two-pass (%v %v %v %v)", name, m.N(), gm, g2, g3, g4, mean, m2, m3, m4)
 		}
 	}
