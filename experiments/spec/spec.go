@@ -25,6 +25,32 @@ type Spec struct {
 
 	// Plot is the plot recipe for `gradbench plot` (nil: none).
 	Plot *Plot
+
+	// Profiles are the named overrides of [profile.NAME] sections, applied
+	// by ApplyProfile; Profile is the name of the applied one ("" none).
+	Profiles map[string]Profile
+	Profile  string
+
+	file  string         // for errors found after parsing
+	lines map[string]int // key path → line, for errors found after parsing
+}
+
+// Profile holds the overrides of one [profile.NAME] section; nil fields
+// and an empty N are not overridden. Sweep specs may set Replications,
+// Points, N, Block and ReferenceSamples; training specs Steps, Seeds,
+// EvalEvery, VarianceDraws and ObjectiveSamples.
+type Profile struct {
+	Replications     *int
+	Points           *int // caps every linspace/logspace grid at this many points
+	N                []int
+	Block            *int
+	ReferenceSamples *int
+
+	Steps            *int
+	Seeds            *int
+	EvalEvery        *int
+	VarianceDraws    *int
+	ObjectiveSamples *int
 }
 
 // Estimator is one estimator entry of a spec.
@@ -45,6 +71,12 @@ type Component struct {
 type Grid struct {
 	Name   string
 	Values []float64
+	// Space is "linspace" or "logspace" for a grid given as
+	// {linspace = [Start, End, Points]} or {logspace = [Start, End, Points]}
+	// (whose Values a profile's points may thin), or "" for a number or a list.
+	Space      string
+	Start, End float64
+	Points     int
 }
 
 // Sweep describes a cartesian sweep.
@@ -61,6 +93,8 @@ type Sweep struct {
 	// "enumeration" or "montecarlo"; ReferenceSamples sizes the Monte Carlo one.
 	Reference        string
 	ReferenceSamples int
+
+	blockGiven bool // Block was set in the spec (else DefaultBlock, capped at Replications)
 }
 
 // Train describes a training (convergence) run: θ of a distribution moved by

@@ -1,0 +1,39 @@
+package spec
+
+import (
+	"errors"
+	"testing"
+)
+
+// FuzzParse checks that Parse never panics and that every error it returns
+// is a *Error naming the file.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(good))
+	f.Add([]byte(base))
+	f.Add([]byte(trainWith("")))
+	for _, tc := range BadSpecs {
+		f.Add([]byte(tc.Src))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse("fuzz.toml", data)
+		if err != nil {
+			var se *Error
+			if !errors.As(err, &se) || se.File != "fuzz.toml" {
+				t.Fatalf("error %T %v is not a *Error naming the file", err, err)
+			}
+			return
+		}
+		if (s.Sweep == nil) == (s.Train == nil) {
+			t.Fatalf("parsed spec has sweep %v and train %v", s.Sweep != nil, s.Train != nil)
+		}
+		if s.Sweep != nil {
+			if n := s.Sweep.NumCells(); n > 0 {
+				s.Sweep.Cell(0)
+				s.Sweep.Cell(n - 1)
+			}
+		}
+		for name := range s.Profiles {
+			s.ApplyProfile(name)
+		}
+	})
+}
