@@ -29,5 +29,5 @@
 // does not tend to the nominal level as n grows, because the variance of s²
 // depends on the fourth moment. VarianceCI uses the asymptotic distribution
 // of s² instead, with the kurtosis estimated from the same sample; see
-// VarianceSummary.LogSE for the formula and the tests for measured coverage.
+// VarianceSummary.LogSE for the formula and VarianceCI for measured coverage.
 package stats
