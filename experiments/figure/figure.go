@@ -126,8 +126,7 @@ func prepare(p Panel) (prepared, []string) {
 		}
 		return s.Label
 	}
-	// First pass: drop points; collect the positive range for band floors.
-	posMin := math.Inf(1)
+	// First pass: drop points.
 	for _, s := range p.Series {
 		var t Series
 		t.Label, t.Kind = s.Label, s.Kind
@@ -142,13 +141,9 @@ func prepare(p Panel) (prepared, []string) {
 			}
 			t.X = append(t.X, s.X[i])
 			t.Y = append(t.Y, s.Y[i])
-			posMin = math.Min(posMin, s.Y[i])
 			if s.Lo != nil {
 				t.Lo = append(t.Lo, s.Lo[i])
 				t.Hi = append(t.Hi, s.Hi[i])
-				if okY(s.Lo[i]) {
-					posMin = math.Min(posMin, s.Lo[i])
-				}
 			}
 		}
 		if dropped > 0 {
@@ -207,18 +202,25 @@ func prepare(p Panel) (prepared, []string) {
 				continue
 			}
 			lo, hi := s.Lo[i], s.Hi[i]
-			if math.IsNaN(lo) || lo < q.ymin {
-				if !(math.IsNaN(lo) && !p.LogY) {
+			// A missing band end (NaN) collapses to the point.
+			if math.IsNaN(lo) {
+				lo = s.Y[i]
+			}
+			if math.IsNaN(hi) {
+				hi = s.Y[i]
+			}
+			if lo < q.ymin {
+				if p.LogY && lo <= 0 {
 					clipped++
 				}
 				lo = q.ymin
 			}
-			if math.IsNaN(hi) || hi > q.ymax {
+			if hi > q.ymax {
 				hi = q.ymax
 			}
 			s.Lo[i], s.Hi[i] = lo, max(hi, lo)
 		}
-		if clipped > 0 && p.LogY && (p.YMin == 0 || posMin <= 0) {
+		if clipped > 0 {
 			notes = append(notes, fmt.Sprintf("%s: %d lower confidence limits ≤ 0 clipped to the axis", where(*s), clipped))
 		}
 		if outside > 0 && s.Kind != Curve {
