@@ -52,10 +52,10 @@ func panelSum(val, abs, v []float64, h integrand, edges []float64) {
 
 // adaptive integrates the k components of h over the panels edges(n),
 // doubling n from minPanels until every component changes by at most
-// tol·∫|h_j| + 1e-300. It returns the integrals, the integrals of the
+// tol·∫|h_j| + atol. It returns the integrals, the integrals of the
 // absolute values and the last change (an error estimate). It returns an
 // error if a component is not finite or the rule does not converge.
-func adaptive(k int, h integrand, edges func(n int) []float64, tol float64) (val, abs, errEst []float64, err error) {
+func adaptive(k int, h integrand, edges func(n int) []float64, tol, atol float64) (val, abs, errEst []float64, err error) {
 	v := make([]float64, k)
 	prev, prevAbs := make([]float64, k), make([]float64, k)
 	val, abs, errEst = make([]float64, k), make([]float64, k), make([]float64, k)
@@ -70,16 +70,26 @@ func adaptive(k int, h integrand, edges func(n int) []float64, tol float64) (val
 				return nil, nil, nil, fmt.Errorf("integral of component %d is %v", j, val[j])
 			}
 			errEst[j] = math.Abs(val[j] - prev[j])
-			if errEst[j] > tol*abs[j]+1e-300 {
+			if errEst[j] > tol*abs[j]+atol {
 				ok = false
 			}
 		}
 		if ok {
 			return val, abs, errEst, nil
 		}
+		if n*2 > maxPanels {
+			worst, wj := 0.0, 0
+			for j := range val {
+				if r := errEst[j] / (abs[j] + 1e-300); r > worst {
+					worst, wj = r, j
+				}
+			}
+			return nil, nil, nil, fmt.Errorf("%w with %d panels: component %d changed by %.3g of its absolute integral %.6g (tolerance %g)",
+				errNoConvergence, maxPanels, wj, worst, abs[wj], tol)
+		}
 		copy(prev, val)
 	}
-	return nil, nil, nil, fmt.Errorf("%w with %d panels (tolerance %g)", errNoConvergence, maxPanels, tol)
+	panic("unreachable")
 }
 
 // uniformEdges returns n uniform panels on [lo, hi] with extra edges at the

@@ -121,7 +121,7 @@ func quadrature(p dist.Distribution, f objective.Objective, opts Options) (Resul
 		panels = len(e) - 1
 		return e
 	}
-	val, _, errEst, err := adaptive(2+np, h, edges, opts.tol())
+	val, _, errEst, err := adaptive(2+np, h, edges, opts.tol(), 0)
 	if bad != nil {
 		return Result{}, bad
 	}
