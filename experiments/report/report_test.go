@@ -1,0 +1,143 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gradbench/gradbench/experiments/store"
+	"github.com/gradbench/gradbench/experiments/table"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// rows returns a small synthetic results set: two estimators on one cell
+// (two components), a third estimator skipped, and a second k where the
+// score function had non-finite estimates.
+func rows() []store.Row {
+	mk := func(est string, k float64, param string, v float64) store.Row {
+		return store.Row{
+			Experiment: "demo", Estimator: est, Unbiased: true, Distribution: "normal", Objective: "quadratic",
+			Dist: []store.KV{{Name: "mu", Value: 1}, {Name: "sigma", Value: 1}},
+			Obj:  []store.KV{{Name: "k", Value: k}},
+			N:    10, Replications: 1000, Param: param,
+			Mean: 2.0123, Reference: 2, ReferenceMethod: "closed", Bias: 0.0123,
+			Variance: v, VarianceLo: v * 0.92, VarianceHi: v * 1.09, SE: math.Sqrt(v / 1000),
+			Evals: 10, VarTimesEvals: v * 10,
+		}
+	}
+	rs := []store.Row{
+		mk("score", 2, "mu", 1.234567), mk("score", 2, "sigma", 3.5e-5),
+		mk("pathwise", 2, "mu", 0.4), mk("pathwise", 2, "sigma", 0.80001),
+		mk("score", 3, "mu", 12345678), mk("score", 3, "sigma", 7.25),
+		mk("pathwise", 3, "mu", 0.4), mk("pathwise", 3, "sigma", 0.8),
+	}
+	rs[4].Nonfinite = 3
+	rs[4].ReferenceMethod, rs[4].ReferenceSE = "montecarlo", 0.0042
+	sk := mk("mvd", 2, "mu", 0)
+	sk.Skipped = "objective not supported"
+	sk.Mean, sk.Bias, sk.Variance, sk.VarianceLo, sk.VarianceHi = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
+	return append(rs, sk)
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func write(t *testing.T, tab *table.Table, f table.Format) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := tab.Write(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestFullGolden(t *testing.T) {
+	tab := Full(rows())
+	for _, f := range table.Formats {
+		golden(t, "full."+string(f), write(t, tab, f))
+	}
+}
+
+func TestSummaryGolden(t *testing.T) {
+	tab, err := Summary(rows(), SummaryOptions{Baseline: "pathwise"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range table.Formats {
+		golden(t, "summary."+string(f), write(t, tab, f))
+	}
+	tab, err = Summary(rows(), SummaryOptions{By: []string{"obj.k", "param"}, CostNormalised: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "summary-cost.text", write(t, tab, table.Text))
+}
+
+func TestSummaryErrors(t *testing.T) {
+	for _, tc := range []struct {
+		opts SummaryOptions
+		want string
+	}{
+		{SummaryOptions{Baseline: "nope"}, `baseline estimator "nope" is not in the results`},
+		{SummaryOptions{By: []string{"param"}}, "estimator score has several rows in the group param=mu"},
+		{SummaryOptions{By: []string{"obj.zzz"}}, `unknown grouping column "obj.zzz"`},
+		{SummaryOptions{By: []string{"estimator"}}, "estimators are the columns"},
+	} {
+		_, err := Summary(rows(), tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Summary(%+v) error = %v, want it to contain %q", tc.opts, err, tc.want)
+		}
+	}
+}
+
+func TestNum(t *testing.T) {
+	for _, tc := range []struct {
+		v    float64
+		want string
+	}{
+		{0, "0"}, {1, "1"}, {1.234567, "1.235"}, {-0.0123456, "-0.01235"}, {1234.5678, "1235"},
+		{123456.7, "123457"}, {1e6, "1e+06"}, {-0.00049, "-4.9e-04"}, {3.5e-5, "3.5e-05"}, {0.001, "0.001"},
+		{math.NaN(), NA}, {math.Inf(1), "inf"}, {2.5, "2.5"}, {100, "100"},
+	} {
+		if got := Num(tc.v); got != tc.want {
+			t.Errorf("Num(%v) = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+	if got := PlusMinus(1.23456, 0.012345); got != "1.235 ± 0.012" {
+		t.Errorf("PlusMinus = %q", got)
+	}
+	if got := Interval(2, 1.5, 2.75); got != "2 [1.5, 2.75]" {
+		t.Errorf("Interval = %q", got)
+	}
+	if got := Ratio(1, 4); got != "0.25" {
+		t.Errorf("Ratio = %q", got)
+	}
+}
+
+func TestPlusMinusKeepsZeros(t *testing.T) {
+	if got := PlusMinus(1.235, 0.1); got != "1.235 ± 0.10" {
+		t.Errorf("PlusMinus(1.235, 0.1) = %q, want 1.235 ± 0.10", got)
+	}
+	if got := PlusMinus(3.5e-5, 3e-6); got != "3.5e-05 ± 3.0e-06" {
+		t.Errorf("PlusMinus = %q", got)
+	}
+}
