@@ -141,3 +141,22 @@ func TestPlusMinusKeepsZeros(t *testing.T) {
 		t.Errorf("PlusMinus = %q", got)
 	}
 }
+
+func TestFinal(t *testing.T) {
+	var pts []store.CurvePoint
+	for seed := range 3 {
+		for step := 0; step <= 20; step += 10 {
+			pts = append(pts, store.CurvePoint{Experiment: "tr", Estimator: "pathwise", Seed: seed, Step: step,
+				Evals: float64(step * 10), Objective: 3 - 0.1*float64(step) + 0.01*float64(seed), GradVariance: 0.5, Status: store.StatusOK})
+		}
+	}
+	tab := Final(pts)
+	if len(tab.Rows) != 1 {
+		t.Fatalf("rows %v", tab.Rows)
+	}
+	r := tab.Rows[0]
+	// Objectives at step 20: 1, 1.01, 1.02: mean 1.01, sd 0.01, se 0.01/√3 = 0.005774.
+	if r[1] != "20" || r[2] != "3/3" || !strings.HasPrefix(r[3], "1.01 ± 0.0058") || r[4] != "200" || r[5] != "0.5" {
+		t.Errorf("row %q", r)
+	}
+}

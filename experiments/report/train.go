@@ -1,0 +1,45 @@
+package report
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/gradbench/gradbench/experiments/store"
+	"github.com/gradbench/gradbench/experiments/table"
+)
+
+// Final returns the table of training runs at their last recorded step:
+// per estimator, the step, the runs averaged out of all runs, the mean
+// objective ± its standard error with the 95% t interval, the mean
+// cumulative evaluations, the mean gradient variance, and how many runs
+// stopped early. Estimators are in order of first appearance.
+func Final(points []store.CurvePoint) *table.Table {
+	bands := store.Aggregate(points)
+	t := &table.Table{
+		Header:     []string{"estimator", "step", "runs", "objective ± se [95% ci]", "evals", "grad variance", "stopped"},
+		RightAlign: []bool{false, true, true, true, true, true, true},
+	}
+	if len(points) > 0 {
+		t.Caption = points[0].Experiment + ": objective at the last step"
+	}
+	last := map[string]int{}
+	var order []string
+	for i, b := range bands {
+		k := b.Experiment + "\x00" + b.Estimator
+		if _, ok := last[k]; !ok {
+			order = append(order, k)
+		}
+		if b.N > 0 {
+			last[k] = i
+		} else if _, ok := last[k]; !ok {
+			last[k] = i
+		}
+	}
+	for _, k := range order {
+		b := bands[last[k]]
+		obj := PlusMinus(b.Mean, b.SE) + " [" + sig(b.Lo, 3, true) + ", " + sig(b.Hi, 3, true) + "]"
+		t.Append(b.Estimator, strconv.Itoa(b.Step), fmt.Sprintf("%d/%d", b.N, b.Runs), obj,
+			Num(b.Evals), Num(b.GradVariance), strconv.Itoa(b.Stopped))
+	}
+	return t
+}
