@@ -103,7 +103,7 @@ func uniformEdges(lo, hi float64, n int, breaks []float64) []float64 {
 }
 
 // addEdges appends the points of extra strictly inside (lo, hi) to e, sorts
-// it and removes panels narrower than 1e-13 (hi − lo).
+// it and removes duplicates.
 func addEdges(e []float64, lo, hi float64, extra []float64) []float64 {
 	for _, b := range extra {
 		if b > lo && b < hi {
@@ -111,10 +111,9 @@ func addEdges(e []float64, lo, hi float64, extra []float64) []float64 {
 		}
 	}
 	slices.Sort(e)
-	minWidth := 1e-13 * (hi - lo)
 	out := e[:1]
 	for _, x := range e[1:] {
-		if x-out[len(out)-1] > minWidth {
+		if x > out[len(out)-1] {
 			out = append(out, x)
 		}
 	}

@@ -56,23 +56,67 @@ func quadratureRange(q quantiler) (lo, hi float64, err error) {
 	return lo, hi, nil
 }
 
-// quantileEdges returns panel edges on [lo, hi]: n uniform panels, the
-// quantiles at probabilities i/(n/2+1), the quantiles 10⁻ᵏ and 1 − 10⁻ᵏ
-// (k = 1, …, 19) resolving the tails, and the breakpoints.
+// quantileEdges returns panel edges on [lo, hi]: n uniform panels; the
+// quantiles at probabilities i/(m+1), i = 1, …, m, with m = n/2, and the
+// median (a kink of the Laplace density); in each tail, n/4 quantiles at
+// probabilities falling geometrically from 1/(m+1) to tailProb, which resolve
+// heavy tails and singular densities at a finite support bound; and the
+// breakpoints of f. Every group refines as n doubles, so the doubling error
+// estimate sees every region.
 func quantileEdges(q quantiler, lo, hi float64, n int, breaks []float64) []float64 {
-	e := make([]float64, 0, 2*n)
+	e := make([]float64, 0, 3*n)
 	for i := 0; i <= n; i++ {
 		e = append(e, lo+(hi-lo)*float64(i)/float64(n))
 	}
-	var extra []float64
+	extra := make([]float64, 0, 2*n+len(breaks))
 	m := n / 2
 	for i := 1; i <= m; i++ {
 		extra = append(extra, q.Quantile(float64(i)/float64(m+1)))
 	}
-	for t := 0.1; t > tailProb; t /= 10 {
-		extra = append(extra, q.Quantile(t), q.Quantile(1-t))
+	extra = append(extra, q.Quantile(0.5))
+	first := 1 / float64(m+1)
+	ratio := tailProb / first
+	tails := n / 4
+	for i := 1; i <= tails; i++ {
+		p := first * math.Pow(ratio, float64(i)/float64(tails))
+		extra = append(extra, q.Quantile(p))
+		if 1-p < 1 {
+			extra = append(extra, q.Quantile(1-p))
+		}
 	}
 	extra = append(extra, breaks...)
+	return endEdges(q, addEdges(e, lo, hi, extra))
+}
+
+// endGeometric is the number of edges added towards a finite support bound.
+const endGeometric = 64
+
+// endEdges adds edges approaching each finite support bound of q
+// geometrically, halving the distance each time, so that densities or
+// scores singular at the bound (Gamma or Beta shapes below 1, log x terms)
+// are integrated accurately: the Gauss–Legendre error on a panel [a, 2a]
+// away from a singularity at 0 is far below rounding, and the last panel
+// holds a negligible mass.
+func endEdges(q quantiler, e []float64) []float64 {
+	lo, hi := e[0], e[len(e)-1]
+	var extra []float64
+	if v := q.Quantile(0); v == lo && len(e) > 1 {
+		w := e[1] - lo
+		for j := 1; j <= endGeometric; j++ {
+			w /= 2
+			extra = append(extra, lo+w)
+		}
+	}
+	if v := q.Quantile(1); v == hi && len(e) > 1 {
+		w := hi - e[len(e)-2]
+		for j := 1; j <= endGeometric; j++ {
+			w /= 2
+			extra = append(extra, hi-w)
+		}
+	}
+	if extra == nil {
+		return e
+	}
 	return addEdges(e, lo, hi, extra)
 }
 

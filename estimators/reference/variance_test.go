@@ -246,4 +246,3 @@ func (nanObjective) Value(x []float64) float64 {
 	}
 	return x[0]
 }
-
