@@ -1,0 +1,158 @@
+package train
+
+import (
+	"fmt"
+	"math"
+)
+
+// Optimizer moves parameters against gradient estimates, minimising.
+//
+// An Optimizer keeps state (momentum, moment estimates) sized on its first
+// Step; it is not safe for concurrent use.
+type Optimizer interface {
+	// Step updates x in place from the gradient estimate g with learning
+	// rate lr. It panics if len(g) != len(x) or if the length changes
+	// between calls without a Reset.
+	Step(x, g []float64, lr float64)
+	// Reset returns the optimizer to its initial state.
+	Reset()
+}
+
+// NewOptimizer returns the named optimizer: "sgd" (with the given momentum,
+// 0 for plain SGD) or "adam" (whose momentum must be 0: Adam has its own
+// moment estimates). It returns an error for an unknown name or a momentum
+// outside [0, 1).
+func NewOptimizer(name string, momentum float64) (Optimizer, error) {
+	if !(momentum >= 0 && momentum < 1) {
+		return nil, fmt.Errorf("momentum %v: want a number in [0, 1)", momentum)
+	}
+	switch name {
+	case "sgd":
+		return &SGD{Momentum: momentum}, nil
+	case "adam":
+		if momentum != 0 {
+			return nil, fmt.Errorf("momentum %v: applies to sgd only (adam uses its own β1 = %v)", momentum, AdamBeta1)
+		}
+		return NewAdam(), nil
+	}
+	return nil, fmt.Errorf("unknown optimizer %q (known: sgd, adam)", name)
+}
+
+// SGD is stochastic gradient descent with optional heavy-ball momentum:
+//
+//	v ← Momentum·v + g,  x ← x − lr·v,
+//
+// with v = 0 initially, so that Momentum = 0 is plain SGD, x ← x − lr·g.
+type SGD struct {
+	Momentum float64 // in [0, 1)
+	v        []float64
+}
+
+// Step updates x in place. It panics if len(g) != len(x).
+func (o *SGD) Step(x, g []float64, lr float64) {
+	checkStep(x, g)
+	if o.Momentum == 0 {
+		for i, gi := range g {
+			x[i] -= lr * gi
+		}
+		return
+	}
+	if o.v == nil {
+		o.v = make([]float64, len(x))
+	}
+	if len(o.v) != len(x) {
+		panic("train: SGD.Step: parameter length changed without Reset")
+	}
+	for i, gi := range g {
+		o.v[i] = o.Momentum*o.v[i] + gi
+		x[i] -= lr * o.v[i]
+	}
+}
+
+// Reset clears the momentum.
+func (o *SGD) Reset() { o.v = nil }
+
+// The Adam constants of Kingma and Ba (2015), used by NewAdam.
+const (
+	AdamBeta1   = 0.9
+	AdamBeta2   = 0.999
+	AdamEpsilon = 1e-8
+)
+
+// Adam is the optimizer of Kingma and Ba (2015): with t the number of steps
+// taken including this one,
+//
+//	m ← β1·m + (1−β1)·g,  v ← β2·v + (1−β2)·g²,
+//	x ← x − lr·m̂/(√v̂ + ε),  m̂ = m/(1−β1ᵗ),  v̂ = v/(1−β2ᵗ).
+//
+// Its steps are about lr in size whatever the scale of g, which makes it
+// robust to the very different gradient variances of the estimators.
+type Adam struct {
+	Beta1, Beta2, Epsilon float64
+	m, v                  []float64
+	t                     int
+}
+
+// NewAdam returns Adam with β1 = 0.9, β2 = 0.999 and ε = 1e-8.
+func NewAdam() *Adam { return &Adam{Beta1: AdamBeta1, Beta2: AdamBeta2, Epsilon: AdamEpsilon} }
+
+// Step updates x in place. It panics if len(g) != len(x).
+func (o *Adam) Step(x, g []float64, lr float64) {
+	checkStep(x, g)
+	if o.m == nil {
+		o.m, o.v = make([]float64, len(x)), make([]float64, len(x))
+	}
+	if len(o.m) != len(x) {
+		panic("train: Adam.Step: parameter length changed without Reset")
+	}
+	o.t++
+	c1 := 1 - math.Pow(o.Beta1, float64(o.t))
+	c2 := 1 - math.Pow(o.Beta2, float64(o.t))
+	for i, gi := range g {
+		o.m[i] = o.Beta1*o.m[i] + (1-o.Beta1)*gi
+		o.v[i] = o.Beta2*o.v[i] + (1-o.Beta2)*gi*gi
+		x[i] -= lr * (o.m[i] / c1) / (math.Sqrt(o.v[i]/c2) + o.Epsilon)
+	}
+}
+
+// Reset clears the moment estimates and the step count.
+func (o *Adam) Reset() { o.m, o.v, o.t = nil, nil, 0 }
+
+func checkStep(x, g []float64) {
+	if len(x) != len(g) {
+		panic(fmt.Sprintf("train: optimizer step: len(g) = %d, len(x) = %d", len(g), len(x)))
+	}
+}
+
+// Schedule returns the learning rate of step t, for 0 ≤ t < the number of
+// steps it was made for.
+type Schedule func(t int) float64
+
+// NewSchedule returns the named learning-rate schedule for a run of steps
+// steps with base rate lr:
+//
+//	"constant":      lr
+//	"cosine":        lr·(1 + cos(π t/steps))/2, from lr at t = 0 down to 0 at
+//	                 t = steps, the end of the run (the last step, t = steps−1,
+//	                 has a small positive rate, so no step is wasted)
+//	"inverse-sqrt":  lr/√(t+1)
+//
+// It returns an error for an unknown name, lr not finite and > 0, or
+// steps < 1.
+func NewSchedule(name string, lr float64, steps int) (Schedule, error) {
+	if !(lr > 0) || math.IsInf(lr, 0) {
+		return nil, fmt.Errorf("learning rate %v: want a finite number > 0", lr)
+	}
+	if steps < 1 {
+		return nil, fmt.Errorf("steps %d: want ≥ 1", steps)
+	}
+	switch name {
+	case "constant":
+		return func(int) float64 { return lr }, nil
+	case "cosine":
+		return func(t int) float64 { return lr * (1 + math.Cos(math.Pi*float64(t)/float64(steps))) / 2 }, nil
+	case "inverse-sqrt":
+		return func(t int) float64 { return lr / math.Sqrt(float64(t+1)) }, nil
+	}
+	return nil, fmt.Errorf("unknown schedule %q (known: constant, cosine, inverse-sqrt)", name)
+}
