@@ -106,6 +106,11 @@ var (
 
 const bandAlpha = 0x40
 
+// MaxDecades is the largest span of an automatic log y axis: points more
+// than MaxDecades decades below the largest value are not shown, and a
+// note says so. A fixed Panel.YMin overrides it.
+var MaxDecades = 8.0
+
 // prepared is a panel made safe to draw: values that cannot be shown
 // removed or clipped, and the axis ranges fixed.
 type prepared struct {
@@ -183,6 +188,12 @@ func prepare(p Panel) (prepared, []string) {
 		q.ymin, q.ymax = 1, 10
 	}
 	q.xmin, q.xmax = niceRange(q.xmin, q.xmax, p.LogX)
+	if p.LogY && q.ymax/q.ymin > math.Pow(10, MaxDecades) {
+		// Values many decades below the rest (rounding residue of an exact
+		// zero, say) would squash the data into a sliver: cut the axis and
+		// report the points below it.
+		q.ymin = q.ymax / math.Pow(10, MaxDecades)
+	}
 	q.ymin, q.ymax = niceRange(q.ymin, q.ymax, p.LogY)
 	if p.YMin != 0 && (!p.LogY || p.YMin > 0) {
 		q.ymin = p.YMin
@@ -311,12 +322,10 @@ func (linTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-func lineStyle(st Style, width vg.Length, dashed bool) draw.LineStyle {
-	ls := draw.LineStyle{Color: st.Color, Width: width}
-	if dashed {
-		ls.Dashes = st.Dashes
-	}
-	return ls
+// lineStyle is the style of exact curves and means: solid for the
+// built-in estimators, dashed for the others.
+func lineStyle(st Style, width vg.Length) draw.LineStyle {
+	return draw.LineStyle{Color: st.Color, Width: width, Dashes: st.Dashes}
 }
 
 // pointsLine is the thin dashed line joining Monte Carlo points.
@@ -390,7 +399,7 @@ func (q prepared) build() (*plot.Plot, error) {
 			}
 			switch s.Kind {
 			case Curve, Mean:
-				l.LineStyle = lineStyle(st, vg.Points(1.6), s.Kind == Mean)
+				l.LineStyle = lineStyle(st, vg.Points(1.6))
 			case Points:
 				l.LineStyle = pointsLine(st)
 			}
@@ -452,7 +461,7 @@ func (t thumb) Thumbnail(c *draw.Canvas) {
 	y := c.Center().Y
 	solid := slices.Contains(t.kinds, Curve)
 	if solid || slices.Contains(t.kinds, Mean) {
-		c.StrokeLine2(lineStyle(t.st, vg.Points(1.6), !solid), c.Min.X, y, c.Max.X, y)
+		c.StrokeLine2(lineStyle(t.st, vg.Points(1.6)), c.Min.X, y, c.Max.X, y)
 	}
 	if slices.Contains(t.kinds, Points) {
 		if !solid {

@@ -220,3 +220,12 @@ func TestParseFormats(t *testing.T) {
 		}
 	}
 }
+
+func TestFallbackAvoidsBuiltins(t *testing.T) {
+	for _, lab := range []string{"score-copy", "my-estimator", "a", "b", "c", "d", "e", "f", "g", "h", "rebar", "relax"} {
+		st := StyleOf(lab)
+		if builtinPair(st.Fill, st.Glyph) {
+			t.Errorf("%s has a built-in colour and marker: %+v", lab, st)
+		}
+	}
+}

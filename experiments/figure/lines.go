@@ -361,7 +361,7 @@ func Lines(name string, rows []store.Row, rec spec.Plot, exact ExactFunc) ([]*Fi
 			}
 		}
 		if exactDrawn {
-			capt = append(capt, "Solid lines: exact values ("+rec.Exact+").")
+			capt = append(capt, "Lines: exact values ("+rec.Exact+").")
 		}
 		if skipped > 0 && fi == 0 {
 			capt = append(capt, fmt.Sprintf("%d skipped cells not shown.", skipped))

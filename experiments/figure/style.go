@@ -71,10 +71,28 @@ func StyleOf(label string) Style {
 	h.Write([]byte(label))
 	v := h.Sum32()
 	c := Palette[v%uint32(len(Palette))]
-	if c == Yellow {
-		return Style{Color: darkYellow, Fill: Yellow, Glyph: fallbackGlyphs[(v>>8)%8], Dashes: fallbackDashes[(v>>16)%3]}
+	g := int(v>>8) % len(fallbackGlyphs)
+	// Never reuse a built-in estimator's colour and marker together.
+	for range fallbackGlyphs {
+		if !builtinPair(c, fallbackGlyphs[g]) {
+			break
+		}
+		g = (g + 1) % len(fallbackGlyphs)
 	}
-	return Style{Color: c, Fill: c, Glyph: fallbackGlyphs[(v>>8)%8], Dashes: fallbackDashes[(v>>16)%3]}
+	st := Style{Color: c, Fill: c, Glyph: fallbackGlyphs[g], Dashes: fallbackDashes[(v>>16)%uint32(len(fallbackDashes))]}
+	if c == Yellow {
+		st.Color = darkYellow
+	}
+	return st
+}
+
+func builtinPair(c color.NRGBA, g draw.GlyphDrawer) bool {
+	for _, b := range builtinStyles {
+		if b.Fill == c && b.Glyph == g {
+			return true
+		}
+	}
+	return false
 }
 
 // translucent returns c with alpha a (0..255), for bands.

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gradbench/gradbench/experiments/report"
+	"github.com/gradbench/gradbench/experiments/store"
+	"github.com/gradbench/gradbench/experiments/table"
+)
+
+func init() {
+	register(&command{
+		name:    "table",
+		args:    "[-format text|markdown|latex|csv] [-layout full|summary] [-baseline EST] [-by COLS] [-cost] RESULTS",
+		summary: "print the table of a results folder (training results: the objective at the last step)",
+		run:     runTable,
+	})
+}
+
+func runTable(stdout, stderr io.Writer, args []string) error {
+	c := commands["table"]
+	fset := newFlagSet(c.name, c.args, c.summary, stderr)
+	format := fset.String("format", "text", "output `format`: text, markdown, latex or csv")
+	layout := fset.String("layout", "full", "`layout`: full (every statistic of every cell) or summary (variance per estimator side by side)")
+	baseline := fset.String("baseline", "", "summary layout: the `estimator` label whose variance the others are divided by")
+	by := fset.String("by", "", "summary layout: comma-separated grouping `columns` (default "+strings.Join(report.DefaultBy, ",")+")")
+	cost := fset.Bool("cost", false, "summary layout: report variance × evaluations per estimate (cost-normalised variance)")
+	if help, err := parseFlags(fset, args); help || err != nil {
+		return err
+	}
+	if fset.NArg() != 1 {
+		return usagef("table takes one results folder, got %d arguments", fset.NArg())
+	}
+	f, err := table.ParseFormat(*format)
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	if *layout != "full" && *layout != "summary" {
+		return usagef("unknown layout %q (want full or summary)", *layout)
+	}
+	if *layout == "full" && (*baseline != "" || *by != "" || *cost) {
+		return usagef("-baseline, -by and -cost apply to -layout summary")
+	}
+	dir := fset.Arg(0)
+	if err := resultsFolderCheck(dir); err != nil {
+		return err
+	}
+	if !haveFile(filepath.Join(dir, store.CellsFile)) {
+		if haveFile(filepath.Join(dir, store.CurvesFile)) {
+			if *layout != "full" {
+				return usagef("%s holds training curves: -layout summary applies to sweeps", dir)
+			}
+			pts, err := store.LoadCurves(dir)
+			if err != nil {
+				return err
+			}
+			return report.Final(pts).Write(stdout, f)
+		}
+		return usagef("%s has no %s (not a results folder?)", dir, store.CellsFile)
+	}
+	rows, err := store.LoadCells(dir)
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return fmt.Errorf("%s: no rows", filepath.Join(dir, store.CellsFile))
+	}
+	t := report.Full(rows)
+	if *layout == "summary" {
+		var cols []string
+		if *by != "" {
+			cols = strings.Split(*by, ",")
+		}
+		t, err = report.Summary(rows, report.SummaryOptions{By: cols, Baseline: *baseline, CostNormalised: *cost})
+		if err != nil {
+			return &UsageError{Err: err}
+		}
+	}
+	return t.Write(stdout, f)
+}
+
+// resultsFolderCheck returns a usage error if dir is not an existing folder.
+func resultsFolderCheck(dir string) error {
+	st, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return usagef("results folder %s does not exist", dir)
+	}
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return usagef("%s is not a results folder", dir)
+	}
+	return nil
+}
+
+func haveFile(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
