@@ -57,7 +57,7 @@ type Row struct {
 	SE              float64 // standard error of Mean
 	MSE             float64 // Bias² + Variance
 	SNR             float64 // |Mean| / sqrt(Variance)
-	Kurtosis        float64 // m4/Variance², for variance tests
+	Kurtosis        float64 // m4/m2² with population moments (stats.Moments.Kurtosis), for variance tests
 	EvalsF          float64 // evaluations of f per estimate
 	EvalsGrad       float64 // evaluations of ∇f per estimate
 	Evals           float64 // EvalsF + EvalsGrad
