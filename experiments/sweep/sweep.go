@@ -1,0 +1,537 @@
+// Package sweep runs the sweep section of an experiment spec: for every cell
+// (estimator × distribution × objective × n) it draws R replications of the
+// n-sample gradient estimate and writes one row of statistics per gradient
+// component to cells.csv.
+//
+// # Determinism
+//
+// A cell's replications are split into blocks of spec.Sweep.Block; block b
+// of the cell with key K draws from rand.New(rand.NewPCG(seed, h)), h the
+// FNV-1a hash of K and b, with a fresh estimator state (estimators.Resetter)
+// at the block start. Workers take whole blocks and the block statistics
+// are merged in block order, so results are bit-identical whatever the
+// number of workers, the shard split, the order or a resume. Only the timing
+// columns (store.TimingColumns) vary.
+//
+// # Results folder
+//
+// Run writes DIR/cells.csv and DIR/meta.json atomically when every cell of
+// its shard is done. While it runs, each finished cell is appended to the
+// journal DIR/.journal (one line per cell, synced to disk at most every
+// 200 ms and at the end); Options.Resume continues from it and redoes no
+// finished cell. A complete run removes the journal. Merge combines the
+// folders of the shards of one spec into one folder whose cells.csv is the
+// same as an unsharded run's.
+package sweep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gradbench/gradbench/estimators"
+	"github.com/gradbench/gradbench/estimators/dist"
+	"github.com/gradbench/gradbench/estimators/objective"
+	"github.com/gradbench/gradbench/estimators/reference"
+	"github.com/gradbench/gradbench/experiments/spec"
+	"github.com/gradbench/gradbench/experiments/stats"
+	"github.com/gradbench/gradbench/experiments/store"
+)
+
+// ErrConflict is wrapped by the errors Run and Merge return when the output
+// folder cannot be used as asked: it already holds results and Resume is
+// not set, or it holds a different run.
+var ErrConflict = errors.New("output folder conflict")
+
+// Options control a run.
+type Options struct {
+	// Dir is the results folder; "" runs without writing anything.
+	Dir string
+	// Workers is the number of goroutines (≤ 0: GOMAXPROCS).
+	Workers int
+	// Shard and Shards select the cells whose index mod Shards is Shard
+	// (Shards ≤ 1: every cell).
+	Shard, Shards int
+	// Resume continues the run recorded in Dir's journal.
+	Resume bool
+	// Progress receives a progress line with an ETA, rewritten in place
+	// ("\r"), about every 200 ms; nil prints none.
+	Progress io.Writer
+}
+
+// Result summarises a run.
+type Result struct {
+	// Rows are the rows of the run's cells, in cell order.
+	Rows []store.Row
+	// Cells is the number of cells of the shard, Resumed of them were read
+	// from the journal and Skipped could not be run by their estimator.
+	Cells, Resumed, Skipped int
+	// Warnings lists reference gradients that could not be computed
+	// (their rows have a NaN reference and method "none").
+	Warnings []string
+	Elapsed  time.Duration
+}
+
+// Summary returns a one-line summary of the result.
+func (r *Result) Summary(name string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d cells", name, r.Cells)
+	if r.Skipped > 0 {
+		fmt.Fprintf(&b, " (%d skipped)", r.Skipped)
+	}
+	if r.Resumed > 0 {
+		fmt.Fprintf(&b, ", %d resumed", r.Resumed)
+	}
+	fmt.Fprintf(&b, ", %d rows in %s", len(r.Rows), r.Elapsed.Round(time.Millisecond))
+	if len(r.Warnings) > 0 {
+		fmt.Fprintf(&b, "; %d reference warnings", len(r.Warnings))
+	}
+	return b.String()
+}
+
+// ShardString formats a shard as "i/n", or "" for an unsharded run.
+func ShardString(shard, shards int) string {
+	if shards <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", shard, shards)
+}
+
+// cellJob is a cell to run, prepared by the dispatcher.
+type cellJob struct {
+	cell    spec.Cell
+	p       dist.Distribution
+	f       objective.Objective
+	info    estimators.Info
+	blocks  []blockResult
+	pending atomic.Int32
+	ref     *refEntry
+}
+
+type blockResult struct {
+	mom               []stats.Moments
+	evalsF, evalsGrad int64
+	ns                int64
+}
+
+type unit struct {
+	job   *cellJob
+	block int
+}
+
+// refEntry is a reference gradient shared by the cells of one problem.
+type refEntry struct {
+	once sync.Once
+	res  reference.Result
+	err  error
+}
+
+// Run runs the sweep of s (which must have a Sweep) and returns its rows. It
+// returns an error if s has no sweep, the shard is invalid, every cell is
+// skipped, an estimator fails on a cell it accepted, ctx is cancelled, or
+// the folder cannot be written; cells finished before the error stay in the
+// journal.
+func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
+	start := time.Now()
+	sw := s.Sweep
+	if sw == nil {
+		return nil, fmt.Errorf("spec %s has no [sweep] section", s.File)
+	}
+	shards := max(opts.Shards, 1)
+	if opts.Shard < 0 || opts.Shard >= shards {
+		return nil, fmt.Errorf("shard %d/%d: want 0 ≤ i < n", opts.Shard, shards)
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var idx []int
+	for i := opts.Shard; i < sw.NumCells(); i += shards {
+		idx = append(idx, i)
+	}
+	// Check once per cell, before running, which cells the estimator can
+	// handle; nothing is written if none can.
+	skipped := map[int]string{}
+	for _, i := range idx {
+		if reason := unsupported(s, sw.Cell(i)); reason != "" {
+			skipped[i] = reason
+		}
+	}
+	if len(skipped) == len(idx) && shards == 1 {
+		c := sw.Cell(idx[0])
+		return nil, fmt.Errorf("%s: every cell is skipped: no estimator can handle its distribution and objective (e.g. %s: %s)", s.File, c.Key, skipped[idx[0]])
+	}
+
+	res := &Result{Cells: len(idx), Skipped: len(skipped)}
+	done := map[int][]store.Row{}
+	var jr *journal
+	meta := store.NewMeta()
+	meta.Experiment, meta.SpecFile, meta.SpecSHA256, meta.Spec = s.Name, s.File, s.SHA256, s.Text
+	meta.Seed, meta.Profile, meta.Workers, meta.Shard, meta.Start = s.Seed, s.Profile, workers, ShardString(opts.Shard, shards), start
+	if opts.Dir != "" {
+		var err error
+		id := journalID{SpecSHA256: s.SHA256, Profile: s.Profile, Shard: meta.Shard, Cells: sw.NumCells()}
+		jr, done, err = openJournal(opts.Dir, id, opts.Resume, func() *matcher { return newMatcher(sw) })
+		if err != nil {
+			return nil, err
+		}
+		defer jr.Close()
+		res.Resumed = len(done)
+	}
+
+	var todo []int
+	var total int64
+	for _, i := range idx {
+		if _, ok := done[i]; ok {
+			continue
+		}
+		if reason, ok := skipped[i]; ok {
+			done[i] = skipRows(s, sw.Cell(i), reason)
+			if jr != nil {
+				if err := jr.Append(i, done[i]); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		todo = append(todo, i)
+		total += int64(sw.Replications)
+	}
+
+	prog := newProgress(opts.Progress, total, start)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		warnings = map[string]bool{}
+	)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	finish := func(job *cellJob) {
+		rows, warn, err := job.rows(s)
+		if err != nil {
+			fail(err)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if warn != "" {
+			warnings[warn] = true
+		}
+		done[job.cell.Index] = rows
+		if jr != nil {
+			if err := jr.Append(job.cell.Index, rows); err != nil && firstErr == nil {
+				firstErr = err
+				cancel()
+			}
+		}
+	}
+
+	units := make(chan unit)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := &worker{seed: s.Seed, sw: sw, est: map[string]estimators.Estimator{}}
+			for u := range units {
+				if ctx.Err() != nil {
+					continue
+				}
+				if err := w.run(u); err != nil {
+					fail(err)
+					continue
+				}
+				prog.add(int64(u.job.blockLen(u.block, sw)))
+				if u.job.pending.Add(-1) == 0 {
+					finish(u.job)
+				}
+			}
+		}()
+	}
+
+	// Dispatch cells in order; cells of one problem (distribution ×
+	// objective point) are consecutive and share a reference.
+	refs := map[int]*refEntry{}
+	for _, i := range todo {
+		c := sw.Cell(i)
+		if e := refs[c.Problem]; e == nil {
+			refs = map[int]*refEntry{c.Problem: {}} // earlier problems are done with
+		}
+		job, err := newJob(s, c, refs[c.Problem])
+		if err != nil {
+			fail(err)
+			break
+		}
+		nb := (sw.Replications + sw.Block - 1) / sw.Block
+		job.blocks = make([]blockResult, nb)
+		job.pending.Store(int32(nb))
+		for b := range nb {
+			select {
+			case units <- unit{job, b}:
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(units)
+	wg.Wait()
+	prog.stop()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = ctx.Err()
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+
+	for _, i := range idx {
+		res.Rows = append(res.Rows, done[i]...)
+	}
+	res.Warnings = slices.Sorted(maps.Keys(warnings))
+	res.Elapsed = time.Since(start)
+	if opts.Dir != "" {
+		meta.End = time.Now()
+		if err := store.SaveCells(opts.Dir, res.Rows); err != nil {
+			return nil, err
+		}
+		if err := store.SaveMeta(opts.Dir, meta); err != nil {
+			return nil, err
+		}
+		if err := jr.Remove(); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (j *cellJob) blockLen(b int, sw *spec.Sweep) int {
+	return min(sw.Block, sw.Replications-b*sw.Block)
+}
+
+// unsupported returns why the cell's estimator cannot handle its
+// distribution, objective and n, or "".
+func unsupported(s *spec.Spec, c spec.Cell) string {
+	p, f, err := build(c)
+	if err != nil {
+		return err.Error()
+	}
+	est, err := estimators.New(c.Estimator.Name, c.Estimator.Options)
+	if err != nil {
+		return err.Error()
+	}
+	if err := estimators.Check(est.Info(), p, f, c.N); err != nil {
+		return err.Error()
+	}
+	// A trial estimate on a throw-away generator catches the finer
+	// restrictions an estimator checks only when it runs.
+	grad := make([]float64, p.NumParams())
+	if _, err := est.Estimate(grad, p, f, c.N, rand.New(rand.NewPCG(0, 0))); errors.Is(err, estimators.ErrUnsupported) {
+		return err.Error()
+	}
+	return ""
+}
+
+func build(c spec.Cell) (dist.Distribution, objective.Objective, error) {
+	p, err := dist.New(c.Dist.Name, c.Dist.Map())
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := objective.New(c.Obj.Name, c.Obj.Map())
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, f, nil
+}
+
+func newJob(s *spec.Spec, c spec.Cell, ref *refEntry) (*cellJob, error) {
+	p, f, err := build(c)
+	if err != nil {
+		return nil, fmt.Errorf("cell %s: %w", c.Key, err)
+	}
+	info, err := estimators.Describe(c.Estimator.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &cellJob{cell: c, p: p, f: f, info: info, ref: ref}, nil
+}
+
+// worker runs replication blocks with its own estimator instances.
+type worker struct {
+	seed uint64
+	sw   *spec.Sweep
+	est  map[string]estimators.Estimator // by label
+	acc  *accumulator
+}
+
+func (w *worker) run(u unit) error {
+	job := u.job
+	c := &job.cell
+	est, ok := w.est[c.Estimator.Label]
+	if !ok {
+		var err error
+		if est, err = estimators.New(c.Estimator.Name, c.Estimator.Options); err != nil {
+			return err
+		}
+		w.est[c.Estimator.Label] = est
+	}
+	if r, ok := est.(estimators.Resetter); ok {
+		r.Reset()
+	}
+	np := job.p.NumParams()
+	if w.acc == nil {
+		w.acc = newAccumulator(np)
+	} else {
+		w.acc.resize(np)
+	}
+	rng := blockRNG(w.seed, c.Key, u.block)
+	t0 := time.Now()
+	if err := w.acc.run(est, job.p, job.f, c.N, job.blockLen(u.block, w.sw), rng); err != nil {
+		return fmt.Errorf("cell %s: block %d: %w", c.Key, u.block, err)
+	}
+	ns := time.Since(t0).Nanoseconds()
+	br := blockResult{mom: make([]stats.Moments, np), evalsF: w.acc.evalsF, evalsGrad: w.acc.evalsGrad, ns: ns}
+	if err := w.acc.moments(br.mom); err != nil {
+		return fmt.Errorf("cell %s: block %d: %w (estimates too large to accumulate)", c.Key, u.block, err)
+	}
+	job.blocks[u.block] = br
+	return nil
+}
+
+// referenceSeed is the Monte Carlo reference seed of a problem.
+func referenceSeed(seed uint64, c spec.Cell) uint64 {
+	return seed ^ streamID("reference|"+c.Dist.String()+"|"+c.Obj.String(), 0)
+}
+
+// rows merges the blocks in order and returns the cell's rows.
+func (j *cellJob) rows(s *spec.Spec) (rows []store.Row, warning string, err error) {
+	sw := s.Sweep
+	j.ref.once.Do(func() {
+		j.ref.res, j.ref.err = reference.Gradient(j.p, j.f, reference.Method(sw.Reference),
+			reference.Options{Samples: sw.ReferenceSamples, Seed: referenceSeed(s.Seed, j.cell)})
+	})
+	ref, rerr := j.ref.res, j.ref.err
+	method := string(ref.Method)
+	if rerr != nil {
+		warning = fmt.Sprintf("%s, %s: no %s reference: %v", j.cell.Dist, j.cell.Obj, sw.Reference, rerr)
+		method = "none"
+	}
+	np := j.p.NumParams()
+	mom := make([]stats.Moments, np)
+	var evalsF, evalsGrad, ns int64
+	for _, b := range j.blocks {
+		stats.MergeVec(mom, b.mom)
+		evalsF += b.evalsF
+		evalsGrad += b.evalsGrad
+		ns += b.ns
+	}
+	R := float64(sw.Replications)
+	names := j.p.ParamNames()
+	base := baseRow(s, j.cell, j.info.Unbiased)
+	for k := range np {
+		m := &mom[k]
+		r := base
+		r.Dist, r.Obj = slices.Clone(base.Dist), slices.Clone(base.Obj)
+		r.Param = names[k]
+		r.Mean = m.Mean()
+		r.Reference, r.ReferenceSE, r.ReferenceMethod = store.NaN, store.NaN, method
+		if rerr == nil {
+			r.Reference, r.ReferenceSE = ref.Grad[k], ref.SE[k]
+		}
+		r.Bias = r.Mean - r.Reference
+		r.Variance = m.Variance()
+		r.VarianceLo, r.VarianceHi = stats.VarianceCI(*m, 0.95)
+		r.SE = m.SE()
+		r.MSE = r.Bias*r.Bias + r.Variance
+		r.SNR = math.Abs(r.Mean) / math.Sqrt(r.Variance)
+		r.Kurtosis = m.Kurtosis()
+		r.EvalsF, r.EvalsGrad = float64(evalsF)/R, float64(evalsGrad)/R
+		r.Evals = r.EvalsF + r.EvalsGrad
+		r.NsPerEstimate = float64(ns) / R
+		r.VarTimesEvals = r.Variance * r.Evals
+		r.VarTimesNs = r.Variance * r.NsPerEstimate
+		r.Nonfinite = m.NonFinite()
+		rows = append(rows, r)
+	}
+	return rows, warning, nil
+}
+
+// baseRow returns the columns of a cell's rows that do not depend on the
+// gradient component.
+func baseRow(s *spec.Spec, c spec.Cell, unbiased bool) store.Row {
+	r := store.Row{
+		Experiment:   s.Name,
+		Estimator:    c.Estimator.Label,
+		Options:      optionsString(c.Estimator.Options),
+		Unbiased:     unbiased,
+		Distribution: c.Dist.Name,
+		Objective:    c.Obj.Name,
+		N:            c.N,
+		Replications: s.Sweep.Replications,
+	}
+	for _, v := range c.Dist.Params {
+		r.Dist = append(r.Dist, store.KV{Name: v.Name, Value: v.Value})
+	}
+	for _, v := range c.Obj.Params {
+		r.Obj = append(r.Obj, store.KV{Name: v.Name, Value: v.Value})
+	}
+	return r
+}
+
+// skipRows returns the single row of a skipped cell: every statistic NaN.
+func skipRows(s *spec.Spec, c spec.Cell, reason string) []store.Row {
+	info, _ := estimators.Describe(c.Estimator.Name)
+	r := baseRow(s, c, info.Unbiased)
+	nan := store.NaN
+	r.Mean, r.Reference, r.ReferenceSE, r.Bias, r.Variance, r.VarianceLo, r.VarianceHi = nan, nan, nan, nan, nan, nan, nan
+	r.SE, r.MSE, r.SNR, r.Kurtosis, r.EvalsF, r.EvalsGrad, r.Evals = nan, nan, nan, nan, nan, nan, nan
+	r.NsPerEstimate, r.VarTimesEvals, r.VarTimesNs = nan, nan, nan
+	r.Skipped = strings.ReplaceAll(reason, "\n", " ")
+	return []store.Row{r}
+}
+
+// optionsString formats options as "key=value;…", sorted by key.
+func optionsString(opts map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(opts)) {
+		parts = append(parts, k+"="+opts[k])
+	}
+	return strings.Join(parts, ";")
+}
+
+// isTerminal reports whether f is a character device (a terminal).
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// ProgressWriter returns stderr if it is a terminal and quiet is false,
+// else nil: the Options.Progress a command-line tool should use.
+func ProgressWriter(stderr io.Writer, quiet bool) io.Writer {
+	if quiet {
+		return nil
+	}
+	if f, ok := stderr.(*os.File); ok && isTerminal(f) {
+		return f
+	}
+	return nil
+}
