@@ -23,8 +23,8 @@
 // gives the step, the rejected θ (in its theta columns) and the family's
 // error. Options.LogParams optimises chosen positive components on the log
 // scale instead, θ_j = exp(u_j), with the chain rule ∂/∂u_j = θ_j ∂/∂θ_j
-// applied to the estimate; this is explicit and recorded nowhere else, so
-// it must be part of the experiment's definition.
+// applied to the estimate. It changes the curves and is not recorded in
+// meta.json, so callers must keep it with the experiment's definition.
 package train
 
 import (
