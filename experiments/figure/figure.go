@@ -187,14 +187,14 @@ func prepare(p Panel) (prepared, []string) {
 		q.xmin, q.xmax = 1, 10
 		q.ymin, q.ymax = 1, 10
 	}
-	q.xmin, q.xmax = niceRange(q.xmin, q.xmax, p.LogX)
+	q.xmin, q.xmax = niceRange(q.xmin, q.xmax, p.LogX, false)
 	if p.LogY && q.ymax/q.ymin > math.Pow(10, MaxDecades) {
 		// Values many decades below the rest (rounding residue of an exact
 		// zero, say) would squash the data into a sliver: cut the axis and
 		// report the points below it.
 		q.ymin = q.ymax / math.Pow(10, MaxDecades)
 	}
-	q.ymin, q.ymax = niceRange(q.ymin, q.ymax, p.LogY)
+	q.ymin, q.ymax = niceRange(q.ymin, q.ymax, p.LogY, true)
 	if p.YMin != 0 && (!p.LogY || p.YMin > 0) {
 		q.ymin = p.YMin
 	}
@@ -241,18 +241,18 @@ func prepare(p Panel) (prepared, []string) {
 	return q, notes
 }
 
-// niceRange widens [lo, hi] a little (to whole decades on a log axis that
-// spans at least one decade) and makes it non-empty.
-func niceRange(lo, hi float64, log bool) (float64, float64) {
+// niceRange widens [lo, hi] a little (to whole decades, if decades, on a
+// log axis that spans at least one decade) and makes it non-empty.
+func niceRange(lo, hi float64, log, decades bool) (float64, float64) {
 	if log {
 		if lo == hi {
 			return lo / 2, hi * 2
 		}
 		l, h := math.Log10(lo), math.Log10(hi)
-		if h-l >= 1 {
+		if decades && h-l >= 1 {
 			return math.Pow(10, math.Floor(l+1e-9)), math.Pow(10, math.Ceil(h-1e-9))
 		}
-		pad := (h - l) * 0.05
+		pad := (h - l) * 0.04
 		return math.Pow(10, l-pad), math.Pow(10, h+pad)
 	}
 	if lo == hi {

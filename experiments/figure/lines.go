@@ -194,12 +194,12 @@ func describe(r *store.Row, x string) string {
 	var dp, op []string
 	for _, kv := range r.Dist {
 		if "dist."+kv.Name != x && kv.Name != x {
-			dp = append(dp, Symbol(kv.Name)+"="+store.FormatFloat(kv.Value))
+			dp = append(dp, Symbol(kv.Name)+"="+short(kv.Value))
 		}
 	}
 	for _, kv := range r.Obj {
 		if "obj."+kv.Name != x && kv.Name != x {
-			op = append(op, Symbol(kv.Name)+"="+store.FormatFloat(kv.Value))
+			op = append(op, Symbol(kv.Name)+"="+short(kv.Value))
 		}
 	}
 	s := r.Objective
@@ -461,3 +461,6 @@ func exactCurve(exact ExactFunc, pts []*store.Row, rec spec.Plot, m metric) (Ser
 	}
 	return s, nil
 }
+
+// short formats v with at most four significant digits, for titles.
+func short(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }

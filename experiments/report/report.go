@@ -89,7 +89,7 @@ func withParams(name string, kvs []store.KV) string {
 	}
 	parts := make([]string, len(kvs))
 	for i, kv := range kvs {
-		parts[i] = kv.Name + "=" + store.FormatFloat(kv.Value)
+		parts[i] = kv.Name + "=" + Num(kv.Value)
 	}
 	return name + "(" + strings.Join(parts, ", ") + ")"
 }
@@ -222,6 +222,19 @@ func column(r *store.Row, c string) string {
 	return ""
 }
 
+// display shortens the parameter values of a group key for printing.
+func display(by, key []string) []string {
+	out := slices.Clone(key)
+	for i, c := range by {
+		if strings.HasPrefix(c, "dist.") || strings.HasPrefix(c, "obj.") {
+			if v, err := strconv.ParseFloat(key[i], 64); err == nil {
+				out[i] = Num(v)
+			}
+		}
+	}
+	return out
+}
+
 // Summary returns the summary table of rows: one line per group (opts.By),
 // and for each estimator its variance ± the half-width of the 95%
 // confidence interval (the interval is asymmetric; the half-width is
@@ -249,8 +262,14 @@ func Summary(rows []store.Row, opts SummaryOptions) (*table.Table, error) {
 	}
 	var groups []*group
 	index := map[string]*group{}
+	paramCol := slices.Index(by, "param")
+	var wholeCell []*store.Row // skipped rows without a component
 	for i := range rows {
 		r := &rows[i]
+		if r.Skipped != "" && r.Param == "" && paramCol >= 0 {
+			wholeCell = append(wholeCell, r)
+			continue
+		}
 		key := make([]string, len(by))
 		for j, c := range by {
 			key[j] = column(r, c)
@@ -267,6 +286,32 @@ func Summary(rows []store.Row, opts SummaryOptions) (*table.Table, error) {
 				r.Estimator, describeKey(by, key), Setting(prev)+" n="+strconv.Itoa(prev.N)+" "+prev.Param, Setting(r)+" n="+strconv.Itoa(r.N)+" "+r.Param)
 		}
 		g.rows[r.Estimator] = r
+	}
+	// A cell skipped as a whole is skipped for each of its components.
+	for _, r := range wholeCell {
+		matched := false
+		for _, g := range groups {
+			same := true
+			for j, c := range by {
+				if j != paramCol && g.key[j] != column(r, c) {
+					same = false
+					break
+				}
+			}
+			if same {
+				matched = true
+				if _, ok := g.rows[r.Estimator]; !ok {
+					g.rows[r.Estimator] = r
+				}
+			}
+		}
+		if !matched {
+			key := make([]string, len(by))
+			for j, c := range by {
+				key[j] = column(r, c)
+			}
+			groups = append(groups, &group{key: key, rows: map[string]*store.Row{r.Estimator: r}})
+		}
 	}
 	stat := "variance"
 	if opts.CostNormalised {
@@ -299,7 +344,7 @@ func Summary(rows []store.Row, opts SummaryOptions) (*table.Table, error) {
 		return v, (hi - lo) / 2
 	}
 	for _, g := range groups {
-		line := slices.Clone(g.key)
+		line := display(by, g.key)
 		var base float64 = math.NaN()
 		if b := g.rows[opts.Baseline]; b != nil && b.Skipped == "" {
 			base, _ = value(b)

@@ -15,9 +15,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// rows returns a small synthetic results set: two estimators on one cell
-// (two components), a third estimator skipped, and a second k where the
-// score function had non-finite estimates.
+// rows returns a small synthetic results set: two estimators on two cells
+// (two components each), a third estimator skipped for one component, a
+// fourth skipped for a whole cell (no component), and non-finite
+// estimates of the score function at the second k.
 func rows() []store.Row {
 	mk := func(est string, k float64, param string, v float64) store.Row {
 		return store.Row{
@@ -41,7 +42,10 @@ func rows() []store.Row {
 	sk := mk("mvd", 2, "mu", 0)
 	sk.Skipped = "objective not supported"
 	sk.Mean, sk.Bias, sk.Variance, sk.VarianceLo, sk.VarianceHi = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
-	return append(rs, sk)
+	whole := mk("score+loo", 2, "", 0)
+	whole.Skipped = "needs n ≥ 2"
+	whole.Mean, whole.Bias, whole.Variance, whole.VarianceLo, whole.VarianceHi = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
+	return append(rs, sk, whole)
 }
 
 func golden(t *testing.T, name string, got []byte) {
