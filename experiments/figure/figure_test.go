@@ -229,3 +229,25 @@ func TestFallbackAvoidsBuiltins(t *testing.T) {
 		}
 	}
 }
+
+func TestLinesSkippedAndFacets(t *testing.T) {
+	rows := append(synthRows(1), synthRows(10)...)
+	rows = append(rows, store.Row{Experiment: "test", Estimator: "score+loo", Distribution: "normal", Objective: "quadratic",
+		Dist: []store.KV{{Name: "mu", Value: 1}, {Name: "sigma", Value: 1}}, Obj: []store.KV{{Name: "k", Value: 0}},
+		N: 1, Skipped: "needs n ≥ 2"})
+	figs, err := Lines("q", rows, spec.Plot{X: "obj.k", LogY: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(figs) != 2 || figs[0].Name != "q-n=1" || figs[1].Name != "q-n=10" {
+		t.Fatalf("figures %d: %v", len(figs), figs)
+	}
+	if !strings.Contains(figs[0].Caption, "score+loo (needs n ≥ 2): 1") {
+		t.Errorf("caption %q", figs[0].Caption)
+	}
+	for _, bad := range []spec.Plot{{X: "obj.k", Metric: "nope"}, {X: "obj.nope"}, {Recipe: "pie", X: "obj.k"}, {X: "obj.k", Metric: "snr", Exact: "x"}} {
+		if _, err := Lines("q", rows, bad, nil); err == nil {
+			t.Errorf("Lines(%+v): no error", bad)
+		}
+	}
+}

@@ -249,6 +249,8 @@ func Lines(name string, rows []store.Row, rec spec.Plot, exact ExactFunc) ([]*Fi
 	var facets []*facet
 	byKey := map[string]*facet{}
 	skipped, noX := 0, 0
+	var skipOrder []string
+	skipBy := map[string]int{} // "label (reason)" → count
 	for i := range rows {
 		r := &rows[i]
 		if len(rec.Params) > 0 && !slices.Contains(rec.Params, r.Param) {
@@ -256,6 +258,11 @@ func Lines(name string, rows []store.Row, rec spec.Plot, exact ExactFunc) ([]*Fi
 		}
 		if r.Skipped != "" {
 			skipped++
+			k := r.Estimator + " (" + r.Skipped + ")"
+			if skipBy[k] == 0 {
+				skipOrder = append(skipOrder, k)
+			}
+			skipBy[k]++
 			continue
 		}
 		if _, ok := xValue(r, rec.X); !ok {
@@ -363,8 +370,12 @@ func Lines(name string, rows []store.Row, rec spec.Plot, exact ExactFunc) ([]*Fi
 		if exactDrawn {
 			capt = append(capt, "Lines: exact values ("+rec.Exact+").")
 		}
-		if skipped > 0 && fi == 0 {
-			capt = append(capt, fmt.Sprintf("%d skipped cells not shown.", skipped))
+		if skipped > 0 {
+			var parts []string
+			for _, k := range skipOrder {
+				parts = append(parts, fmt.Sprintf("%s: %d", k, skipBy[k]))
+			}
+			capt = append(capt, "Skipped cells, not shown: "+strings.Join(parts, "; ")+".")
 		}
 		fig.Caption = strings.Join(capt, " ")
 		figs = append(figs, fig)
