@@ -3,15 +3,17 @@ package spec
 import (
 	"errors"
 	"testing"
+
+	"github.com/gradbench/gradbench/experiments/spec/spectest"
 )
 
 // FuzzParse checks that Parse never panics and that every error it returns
 // is a *Error naming the file.
 func FuzzParse(f *testing.F) {
-	f.Add([]byte(good))
-	f.Add([]byte(base))
-	f.Add([]byte(trainWith("")))
-	for _, tc := range BadSpecs {
+	f.Add([]byte(spectest.Good))
+	f.Add([]byte(spectest.Base))
+	f.Add([]byte(spectest.TrainWith("")))
+	for _, tc := range spectest.BadSpecs {
 		f.Add([]byte(tc.Src))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
