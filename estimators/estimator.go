@@ -195,3 +195,10 @@ func checkGrad(grad []float64, p dist.Distribution) {
 		panic(fmt.Sprintf("estimators: gradient length %d, want %d parameters of %s", len(grad), p.NumParams(), p.Name()))
 	}
 }
+
+// chunkRows returns how many samples of dimension d a batched hot loop
+// processes per call: up to 256 samples and 4096 values, at least 1, at
+// most n.
+func chunkRows(n, d int) int {
+	return max(1, min(n, 256, 4096/max(d, 1)))
+}

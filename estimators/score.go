@@ -14,7 +14,8 @@ import (
 // It needs only samples, log-density gradients and values of f, so it works
 // for discrete families and non-differentiable objectives.
 type Score struct {
-	x, s []float64
+	x, s   []float64
+	xs, fs []float64 // batch buffers
 }
 
 // Info describes the score-function estimator.
@@ -35,6 +36,24 @@ func (e *Score) Estimate(grad []float64, p dist.Distribution, f objective.Object
 	checkGrad(grad, p)
 	e.x, e.s = grow(e.x, p.Dim()), grow(e.s, p.NumParams())
 	zero(grad)
+	bp, ok := p.(dist.BatchScorer)
+	bf, ok2 := f.(objective.Batch)
+	if ok && ok2 {
+		// Batched: the same draws and sums in the same order, with three
+		// interface calls per chunk instead of per sample.
+		d := p.Dim()
+		chunk := chunkRows(n, d)
+		e.xs, e.fs = grow(e.xs, chunk*d), grow(e.fs, chunk)
+		for done := 0; done < n; done += chunk {
+			k := min(chunk, n-done)
+			x, fs := e.xs[:k*d], e.fs[:k]
+			bp.RandN(x, rng)
+			bf.Values(fs, x)
+			bp.ScoreVJPN(grad, x, fs)
+		}
+		scale(1/float64(n), grad)
+		return Cost{F: n}, nil
+	}
 	for range n {
 		p.Rand(e.x, rng)
 		fx := f.Value(e.x)

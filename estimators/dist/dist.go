@@ -142,3 +142,30 @@ type Quantiler interface {
 	// CDF returns P(x' ≤ x).
 	CDF(x float64) float64
 }
+
+// BatchReparameterized is a reparameterized family that also draws and
+// transforms many samples per call, which saves an interface call per
+// sample in the estimators' hot loops. Rows are stored one after another:
+// a slice of k samples has length k·Dim. The batch methods consume the
+// random stream and round exactly as the per-sample methods would, sample
+// after sample, so estimates do not depend on which path is taken.
+type BatchReparameterized interface {
+	Reparameterized
+	// NoiseN draws len(eps)/Dim rows of base noise into eps.
+	NoiseN(eps []float64, rng *rand.Rand)
+	// TransformN writes x_i = g(θ, ε_i) for every row.
+	TransformN(x, eps []float64)
+	// PathVJPN adds Σ_i (∂x_i/∂θ)ᵀ v_i to dst, rows in order.
+	PathVJPN(dst, eps, v []float64)
+}
+
+// BatchScorer is a family that draws samples and accumulates weighted
+// scores for many samples per call (rows as in BatchReparameterized).
+type BatchScorer interface {
+	Distribution
+	// RandN draws len(x)/Dim rows x_i ~ p(·;θ) into x.
+	RandN(x []float64, rng *rand.Rand)
+	// ScoreVJPN adds Σ_i w[i] ∇θ log p(x_i;θ) to dst, rows in order
+	// (len(w) = len(x)/Dim).
+	ScoreVJPN(dst, x, w []float64)
+}

@@ -129,3 +129,21 @@ func New(name string, params map[string]float64) (Objective, error) {
 	}
 	return k.Make(full)
 }
+
+// Batch is an objective that evaluates many points per call, which saves
+// an interface call per sample in the estimators' hot loops. The points are
+// rows stored one after another in x; their dimension is len(x)/len(dst)
+// for Values. Results equal those of the per-point methods exactly.
+type Batch interface {
+	Objective
+	// Values writes f(x_i) for every row x_i into dst.
+	Values(dst, x []float64)
+}
+
+// BatchDifferentiable is a Batch objective with gradients.
+type BatchDifferentiable interface {
+	Differentiable
+	Batch
+	// Grads writes ∇f(x_i) for every row x_i into g (len(g) = len(x)).
+	Grads(g, x []float64)
+}

@@ -301,10 +301,11 @@ func WriteFileAtomic(path string, data []byte) error {
 		return err
 	}
 	name := tmp.Name()
+	perr := tmp.Chmod(0o644)
 	_, werr := tmp.Write(data)
 	serr := tmp.Sync()
 	cerr := tmp.Close()
-	for _, e := range []error{werr, serr, cerr} {
+	for _, e := range []error{perr, werr, serr, cerr} {
 		if e != nil {
 			os.Remove(name)
 			return e
