@@ -1,0 +1,361 @@
+// Package check compares a results folder with a baseline, cell by cell and
+// gradient component by component, and decides whether an estimator's
+// variance regressed or an unbiased estimator became biased.
+//
+// The decision rule (documented for users in README.md):
+//
+//   - A variance increase fails the check when it is statistically
+//     significant at family-wise error rate Alpha across all compared rows
+//     (Holm's step-down correction of one-sided p-values) and larger than
+//     the practical Threshold (default +10%).
+//   - An estimator that declares itself unbiased fails when its bias is
+//     significant at family-wise rate Alpha (Holm-corrected two-sided
+//     z-tests against the reference) and |mean − reference| > BiasSE
+//     standard errors (default 4).
+//   - Non-finite estimates where the baseline had none fail.
+//   - Improvements, new cells and removed cells are reported, never fail.
+//
+// The variance test compares log sample variances with standard errors from
+// the sample kurtosis (stats.CompareVariances): gradient estimates are
+// heavy-tailed, for which the F test's false-alarm rate is far above its
+// nominal level, while the kurtosis-based test stays calibrated.
+package check
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gradbench/gradbench/experiments/stats"
+	"github.com/gradbench/gradbench/experiments/store"
+	"github.com/gradbench/gradbench/experiments/table"
+)
+
+// Options sets the decision rule.
+type Options struct {
+	Alpha     float64 // family-wise error rate; default 0.05
+	Threshold float64 // practical variance-increase threshold; default 0.10 (+10%)
+	BiasSE    float64 // bias threshold in standard errors; default 4
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Alpha == 0 {
+		o.Alpha = 0.05
+	}
+	if o.Threshold == 0 {
+		o.Threshold = 0.10
+	}
+	if o.BiasSE == 0 {
+		o.BiasSE = 4
+	}
+	if !(o.Alpha > 0 && o.Alpha < 1) {
+		return o, fmt.Errorf("alpha = %v, want 0 < alpha < 1", o.Alpha)
+	}
+	if !(o.Threshold >= 0) || math.IsInf(o.Threshold, 0) {
+		return o, fmt.Errorf("threshold = %v, want a finite number ≥ 0", o.Threshold)
+	}
+	if !(o.BiasSE > 0) || math.IsInf(o.BiasSE, 0) {
+		return o, fmt.Errorf("bias threshold = %v standard errors, want a finite number > 0", o.BiasSE)
+	}
+	return o, nil
+}
+
+// Status is the verdict on one compared row.
+type Status string
+
+// The verdicts. Regression, Biased and NonFinite fail the check.
+const (
+	Same       Status = "~"          // no significant change
+	Worse      Status = "worse"      // significant increase below the practical threshold
+	Regression Status = "REGRESSION" // significant increase above the threshold
+	Better     Status = "better"     // significant decrease
+	Biased     Status = "BIASED"     // declared unbiased, significantly biased by > BiasSE SE
+	NonFinite  Status = "NONFINITE"  // non-finite estimates where the baseline had none
+	New        Status = "new"        // only in the new results
+	Removed    Status = "removed"    // only in the baseline
+	Skipped    Status = "skipped"    // skipped in either (reason in Note)
+)
+
+// Failing reports whether s fails the check.
+func (s Status) Failing() bool { return s == Regression || s == Biased || s == NonFinite }
+
+// Row is the comparison of one cell × gradient component.
+type Row struct {
+	Key       string
+	Base, New *store.Row // nil when absent
+	Ratio     float64    // new variance / baseline variance
+	P         float64    // Holm-adjusted one-sided p-value for an increase (two-sided for "better")
+	BiasZ     float64    // (mean − reference)/SE of the new results
+	BiasP     float64    // Holm-adjusted two-sided p-value of the bias test
+	Status    Status
+	Note      string
+}
+
+// Report is the outcome of a comparison.
+type Report struct {
+	Options Options
+	Rows    []Row
+}
+
+// Failed reports whether any row fails.
+func (r *Report) Failed() bool {
+	for _, row := range r.Rows {
+		if row.Status.Failing() {
+			return true
+		}
+	}
+	return false
+}
+
+// Count returns the number of rows with status s.
+func (r *Report) Count(s Status) int {
+	n := 0
+	for _, row := range r.Rows {
+		if row.Status == s {
+			n++
+		}
+	}
+	return n
+}
+
+// Key returns the identity of a row across runs: estimator label and
+// options, family and objective with parameters, n and gradient component.
+func Key(r *store.Row) string {
+	var b strings.Builder
+	b.WriteString(r.Estimator)
+	if r.Options != "" {
+		fmt.Fprintf(&b, "{%s}", r.Options)
+	}
+	fmt.Fprintf(&b, " %s%s %s%s n=%d", r.Distribution, kvs(r.Dist), r.Objective, kvs(r.Obj), r.N)
+	if r.Param != "" {
+		fmt.Fprintf(&b, " ∂%s", r.Param)
+	}
+	return b.String()
+}
+
+func kvs(kv []store.KV) string {
+	if len(kv) == 0 {
+		return ""
+	}
+	parts := make([]string, len(kv))
+	for i, p := range kv {
+		parts[i] = p.Name + "=" + strconv.FormatFloat(p.Value, 'g', 6, 64)
+	}
+	return "(" + strings.Join(parts, ",") + ")"
+}
+
+// numericallyZero reports whether a sample variance is zero up to rounding
+// (relative to the squared mean), as for an estimator that is exact.
+func numericallyZero(r *store.Row) bool {
+	return r.Variance <= 1e-20*r.Mean*r.Mean || r.Variance == 0
+}
+
+func summary(r *store.Row) stats.VarianceSummary {
+	return stats.VarianceSummary{N: r.Replications - r.Nonfinite, Variance: r.Variance, Kurtosis: r.Kurtosis}
+}
+
+// Compare compares new results with a baseline under the decision rule of
+// the package documentation.
+func Compare(base, cur []store.Row, opts Options) (*Report, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	baseBy := map[string]*store.Row{}
+	for i := range base {
+		k := Key(&base[i])
+		if _, dup := baseBy[k]; dup {
+			return nil, fmt.Errorf("baseline has two rows for %s", k)
+		}
+		baseBy[k] = &base[i]
+	}
+	rep := &Report{Options: opts}
+	seen := map[string]bool{}
+	for i := range cur {
+		n := &cur[i]
+		k := Key(n)
+		if seen[k] {
+			return nil, fmt.Errorf("new results have two rows for %s", k)
+		}
+		seen[k] = true
+		row := Row{Key: k, New: n, Base: baseBy[k], Ratio: math.NaN(), P: math.NaN(), BiasZ: math.NaN(), BiasP: math.NaN()}
+		switch {
+		case row.Base == nil:
+			row.Status = New
+		case n.Skipped != "" || row.Base.Skipped != "":
+			row.Status, row.Note = Skipped, cmp.Or(n.Skipped, row.Base.Skipped)
+		}
+		rep.Rows = append(rep.Rows, row)
+	}
+	for k, b := range baseBy {
+		if !seen[k] {
+			rep.Rows = append(rep.Rows, Row{Key: k, Base: b, Status: Removed, Ratio: math.NaN(), P: math.NaN(), BiasZ: math.NaN(), BiasP: math.NaN()})
+		}
+	}
+	slices.SortStableFunc(rep.Rows, func(a, b Row) int { return strings.Compare(a.Key, b.Key) })
+
+	// Variance and bias tests over the rows present in both.
+	var idx []int
+	var pUp, pDown, pBias []float64
+	for i := range rep.Rows {
+		r := &rep.Rows[i]
+		if r.Status != "" {
+			continue
+		}
+		idx = append(idx, i)
+		bz, nz := numericallyZero(r.Base), numericallyZero(r.New)
+		var ratio, p float64
+		switch {
+		case bz && nz:
+			ratio, p = 1, 1
+		case bz:
+			ratio, p = math.Inf(1), 0
+		default:
+			ratio, p = stats.CompareVariances(summary(r.Base), summary(r.New))
+		}
+		r.Ratio = ratio
+		up, down := p/2, 1-p/2
+		if ratio < 1 {
+			up, down = down, up
+		}
+		pUp, pDown = append(pUp, up), append(pDown, down)
+		r.BiasZ, _ = stats.ZTest(r.New.Mean, r.New.SE, r.New.Reference, r.New.ReferenceSE)
+		bp := math.NaN()
+		if r.New.Unbiased {
+			_, bp = stats.ZTest(r.New.Mean, r.New.SE, r.New.Reference, r.New.ReferenceSE)
+		}
+		pBias = append(pBias, bp)
+	}
+	if len(idx) == 0 {
+		return rep, nil
+	}
+	// The family for each rule is every compared row; one-sided p-values
+	// for "worse" and "better" are corrected separately, each at Alpha.
+	adjUp, adjDown, adjBias := stats.HolmAdjust(pUp), stats.HolmAdjust(pDown), stats.HolmAdjust(pBias)
+	for j, i := range idx {
+		r := &rep.Rows[i]
+		r.P, r.BiasP = adjUp[j], adjBias[j]
+		switch {
+		case r.New.Nonfinite > 0 && r.Base.Nonfinite == 0:
+			r.Status = NonFinite
+			r.Note = fmt.Sprintf("%d non-finite estimates (baseline: none)", r.New.Nonfinite)
+		case r.New.Unbiased && adjBias[j] <= opts.Alpha && math.Abs(r.BiasZ) > opts.BiasSE:
+			r.Status = Biased
+			r.Note = fmt.Sprintf("bias %.3g = %.1f SE", r.New.Bias, r.BiasZ)
+		case adjUp[j] <= opts.Alpha && r.Ratio > 1+opts.Threshold:
+			r.Status = Regression
+		case adjUp[j] <= opts.Alpha:
+			r.Status = Worse
+		case adjDown[j] <= opts.Alpha:
+			r.Status, r.P = Better, adjDown[j]
+		default:
+			r.Status = Same
+		}
+	}
+	return rep, nil
+}
+
+// fmtVar formats a variance with its 95% confidence interval as
+// "v ± h%" (half-width of the log-symmetric interval, in percent).
+func fmtVar(r *store.Row) string {
+	if r == nil || r.Skipped != "" {
+		return "-"
+	}
+	v := strconv.FormatFloat(r.Variance, 'g', 4, 64)
+	if r.Variance > 0 && r.VarianceHi > r.Variance {
+		return fmt.Sprintf("%s ± %.0f%%", v, 100*(r.VarianceHi/r.Variance-1))
+	}
+	return v
+}
+
+// Table renders the report as a benchstat-style table: baseline variance
+// ± CI, new variance ± CI, change, p-value and n, "~" where not significant.
+// With all set, every row is listed; otherwise rows with status Same are
+// left out and counted in the caption.
+func (r *Report) Table(all bool) *table.Table {
+	t := &table.Table{
+		Header:     []string{"cell", "baseline var", "new var", "delta", "p (Holm)", "n", "bias/SE", "verdict"},
+		RightAlign: []bool{false, true, true, true, true, true, true, false},
+	}
+	same := 0
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		if row.Status == Same && !all {
+			same++
+			continue
+		}
+		delta, p, n, bz := "", "", "", ""
+		if !math.IsNaN(row.Ratio) {
+			switch {
+			case row.Status == Same:
+				delta = "~"
+			case math.IsInf(row.Ratio, 1):
+				delta = "+∞"
+			default:
+				delta = fmt.Sprintf("%+.1f%%", 100*(row.Ratio-1))
+			}
+			p = strconv.FormatFloat(row.P, 'g', 2, 64)
+			n = fmt.Sprintf("%d+%d", row.Base.Replications-row.Base.Nonfinite, row.New.Replications-row.New.Nonfinite)
+		}
+		if !math.IsNaN(row.BiasZ) && !math.IsInf(row.BiasZ, 0) {
+			bz = fmt.Sprintf("%+.1f", row.BiasZ)
+		}
+		verdict := string(row.Status)
+		if row.Note != "" && row.Status != Same {
+			verdict += ": " + row.Note
+		}
+		t.Append(row.Key, fmtVar(row.Base), fmtVar(row.New), delta, p, n, bz, verdict)
+	}
+	t.Caption = r.Summary()
+	if same > 0 {
+		t.Caption += fmt.Sprintf(" (%d unchanged rows not shown; -all lists them)", same)
+	}
+	return t
+}
+
+// Summary returns a one-line verdict with counts.
+func (r *Report) Summary() string {
+	verdict := "PASS"
+	if r.Failed() {
+		verdict = "FAIL"
+	}
+	return fmt.Sprintf("%s: %d rows compared at family-wise α = %g, threshold +%g%%: %d regressions, %d biased, %d non-finite, %d worse below threshold, %d better, %d unchanged, %d new, %d removed, %d skipped",
+		verdict, len(r.Rows), r.Options.Alpha, 100*r.Options.Threshold, r.Count(Regression), r.Count(Biased), r.Count(NonFinite),
+		r.Count(Worse), r.Count(Better), r.Count(Same), r.Count(New), r.Count(Removed), r.Count(Skipped))
+}
+
+// benchName turns a row key into a Go benchmark name: no spaces, and
+// key=value components separated by slashes.
+func benchName(r *store.Row) string {
+	name := fmt.Sprintf("BenchmarkGrad/est=%s/dist=%s%s/obj=%s%s/n=%d/param=%s",
+		r.Estimator, r.Distribution, kvs(r.Dist), r.Objective, kvs(r.Obj), r.N, r.Param)
+	return strings.Map(func(c rune) rune {
+		if c == ' ' || c == '\t' {
+			return '_'
+		}
+		return c
+	}, name)
+}
+
+// WriteBenchfmt writes rows in the Go benchmark format, one line per row
+// that was run, so that benchstat can compare two results folders:
+//
+//	BenchmarkGrad/est=score/dist=normal(mu=1,sigma=1)/obj=quadratic(k=3)/n=1/param=mu  R  v variance  v·evals var*evals  ns ns/estimate
+func WriteBenchfmt(w io.Writer, rows []store.Row) error {
+	for i := range rows {
+		r := &rows[i]
+		if r.Skipped != "" {
+			continue
+		}
+		_, err := fmt.Fprintf(w, "%s\t%d\t%s variance\t%s var*evals\t%s ns/estimate\n",
+			benchName(r), r.Replications-r.Nonfinite, store.FormatFloat(r.Variance), store.FormatFloat(r.VarTimesEvals), store.FormatFloat(r.NsPerEstimate))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
