@@ -37,14 +37,24 @@ func blockRNG(seed uint64, key string, b int) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, streamID(key, b)))
 }
 
-// accumulator holds the statistics of one replication block: shifted power
-// sums per gradient component (cheap to update in the hot loop), converted
-// to stats.Moments when the block ends.
+// chunk is the number of estimates buffered before they are accumulated.
+const chunk = 256
+
+// accumulator holds the statistics of one replication block: per gradient
+// component, shifted power sums, converted to stats.Moments when the block
+// ends. Estimates are written into a buffer of up to chunk estimates and
+// accumulated in a tight loop after each chunk, which keeps the work per
+// estimate outside the estimator small.
 type accumulator struct {
-	grad                  []float64
-	shift, s1, s2, s3, s4 []float64
-	n, nonfinite          int
-	evalsF, evalsGrad     int64
+	np  int
+	buf []float64 // chunk estimates, estimate i at buf[i*np : (i+1)*np]
+	ok  []bool    // whether estimate i of the chunk is finite
+	// sums holds, for component j, sums[5j : 5j+5] = shift, Σy, Σy², Σy³,
+	// Σy⁴ with y = estimate − shift, the shift being the block's first
+	// finite estimate.
+	sums              []float64
+	n, nonfinite      int
+	evalsF, evalsGrad int64
 }
 
 func newAccumulator(np int) *accumulator {
@@ -53,16 +63,16 @@ func newAccumulator(np int) *accumulator {
 	return a
 }
 
+// resize empties the accumulator for np components.
 func (a *accumulator) resize(np int) {
-	if cap(a.grad) < np {
-		a.grad = make([]float64, np)
-		a.shift, a.s1, a.s2, a.s3, a.s4 = make([]float64, np), make([]float64, np), make([]float64, np), make([]float64, np), make([]float64, np)
+	if cap(a.sums) < 5*np {
+		a.buf, a.sums = make([]float64, chunk*np), make([]float64, 5*np)
 	}
-	a.grad, a.shift, a.s1, a.s2, a.s3, a.s4 = a.grad[:np], a.shift[:np], a.s1[:np], a.s2[:np], a.s3[:np], a.s4[:np]
-	clear(a.s1)
-	clear(a.s2)
-	clear(a.s3)
-	clear(a.s4)
+	if a.ok == nil {
+		a.ok = make([]bool, chunk)
+	}
+	a.np, a.buf, a.sums = np, a.buf[:chunk*np], a.sums[:5*np]
+	clear(a.sums)
 	a.n, a.nonfinite, a.evalsF, a.evalsGrad = 0, 0, 0, 0
 }
 
@@ -70,39 +80,120 @@ func (a *accumulator) resize(np int) {
 // non-finite component is counted and left out of every component's sums.
 // It allocates nothing.
 func (a *accumulator) run(est estimators.Estimator, p dist.Distribution, f objective.Objective, n, count int, rng *rand.Rand) error {
-	grad := a.grad
-	for range count {
-		c, err := est.Estimate(grad, p, f, n, rng)
-		if err != nil {
-			return err
-		}
-		a.evalsF += int64(c.F)
-		a.evalsGrad += int64(c.Grad)
-		finite := true
-		for _, v := range grad {
-			if v-v != 0 { // NaN or ±Inf
-				finite = false
+	np := a.np
+	var evalsF, evalsGrad int64
+	for done := 0; done < count; {
+		m := min(chunk, count-done)
+		for i := range m {
+			c, err := est.Estimate(a.buf[i*np:(i+1)*np:(i+1)*np], p, f, n, rng)
+			if err != nil {
+				return err
 			}
+			evalsF += int64(c.F)
+			evalsGrad += int64(c.Grad)
 		}
-		if !finite {
+		a.absorb(m)
+		done += m
+	}
+	a.evalsF += evalsF
+	a.evalsGrad += evalsGrad
+	return nil
+}
+
+// absorb adds the first m buffered estimates to the sums.
+func (a *accumulator) absorb(m int) {
+	if !a.absorbFinite(m) {
+		a.absorbMasked(m)
+	}
+}
+
+// absorbFinite adds the m buffered estimates to the sums and returns true
+// if every sum stays finite, which is the case when every estimate is
+// finite (short of overflow). Otherwise it changes nothing and returns
+// false. On success, the result is the same as absorbMasked's.
+func (a *accumulator) absorbFinite(m int) bool {
+	np, buf := a.np, a.buf[:m*a.np]
+	var tmp [4 * 8]float64
+	if np > 8 {
+		return false
+	}
+	if a.n == 0 {
+		for j := range np {
+			a.sums[5*j] = buf[j]
+		}
+	}
+	for j := range np {
+		shift := a.sums[5*j]
+		var s1, s2, s3, s4 float64
+		for i := j; i < len(buf); i += np {
+			y := buf[i] - shift
+			y2 := y * y
+			s1 += y
+			s2 += y2
+			s3 += y2 * y
+			s4 += y2 * y2
+		}
+		if (s1+s2+s3+s4)*0 != 0 {
+			return false
+		}
+		tmp[4*j], tmp[4*j+1], tmp[4*j+2], tmp[4*j+3] = s1, s2, s3, s4
+	}
+	for j := range np {
+		s := a.sums[5*j : 5*j+5 : 5*j+5]
+		s[1] += tmp[4*j]
+		s[2] += tmp[4*j+1]
+		s[3] += tmp[4*j+2]
+		s[4] += tmp[4*j+3]
+	}
+	a.n += m
+	return true
+}
+
+// absorbMasked adds the finite ones of the m buffered estimates to the sums
+// and counts the others.
+func (a *accumulator) absorbMasked(m int) {
+	np, buf, ok := a.np, a.buf[:m*a.np], a.ok[:m]
+	finite := 0
+	for i := range ok {
+		z := 0.0
+		for _, v := range buf[i*np : (i+1)*np] {
+			z += v * 0 // ±0 if v is finite, NaN if it is NaN or ±Inf
+		}
+		ok[i] = z == 0
+		if !ok[i] {
 			a.nonfinite++
 			continue
 		}
-		if a.n == 0 {
-			copy(a.shift, grad)
+		if a.n+finite == 0 {
+			for j := range np {
+				a.sums[5*j] = buf[i*np+j]
+			}
 		}
-		a.n++
-		s1, s2, s3, s4, shift := a.s1[:len(grad)], a.s2[:len(grad)], a.s3[:len(grad)], a.s4[:len(grad)], a.shift[:len(grad)]
-		for j, v := range grad {
-			y := v - shift[j]
-			y2 := y * y
-			s1[j] += y
-			s2[j] += y2
-			s3[j] += y2 * y
-			s4[j] += y2 * y2
-		}
+		finite++
 	}
-	return nil
+	a.n += finite
+	if finite == 0 {
+		return
+	}
+	for j := range np {
+		s := a.sums[5*j : 5*j+5 : 5*j+5]
+		shift := s[0]
+		var s1, s2, s3, s4 float64
+		for i, good := range ok {
+			if good {
+				y := buf[i*np+j] - shift
+				y2 := y * y
+				s1 += y
+				s2 += y2
+				s3 += y2 * y
+				s4 += y2 * y2
+			}
+		}
+		s[1] += s1
+		s[2] += s2
+		s[3] += s3
+		s[4] += s4
+	}
 }
 
 // moments converts the block's sums to one stats.Moments per component,
@@ -118,11 +209,12 @@ func (a *accumulator) moments(dst []stats.Moments) error {
 			dst[j] = m
 			continue
 		}
-		d := a.s1[j] / n
-		m2 := a.s2[j] - n*d*d
-		m3 := a.s3[j] - 3*d*a.s2[j] + 2*n*d*d*d
-		m4 := a.s4[j] - 4*d*a.s3[j] + 6*d*d*a.s2[j] - 3*n*d*d*d*d
-		m, err := stats.FromSums(a.n, a.nonfinite, a.shift[j]+d, max(m2, 0), m3, max(m4, 0))
+		s := a.sums[5*j : 5*j+5]
+		d := s[1] / n
+		m2 := s[2] - n*d*d
+		m3 := s[3] - 3*d*s[2] + 2*n*d*d*d
+		m4 := s[4] - 4*d*s[3] + 6*d*d*s[2] - 3*n*d*d*d*d
+		m, err := stats.FromSums(a.n, a.nonfinite, s[0]+d, max(m2, 0), m3, max(m4, 0))
 		if err != nil {
 			return err
 		}
