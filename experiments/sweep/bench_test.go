@@ -9,6 +9,7 @@ import (
 	"github.com/gradbench/gradbench/estimators/dist"
 	"github.com/gradbench/gradbench/estimators/objective"
 	"github.com/gradbench/gradbench/experiments/spec"
+	"github.com/gradbench/gradbench/experiments/stats"
 )
 
 // overheadCell is a cell of the cheapest kind: n = 1 on N(1, 1) and (x − 1)².
@@ -21,7 +22,7 @@ func overheadCell(t testing.TB, name string) *cellJob {
 	return &cellJob{
 		cell: spec.Cell{Key: "estimator=" + name, Estimator: spec.Estimator{Name: name, Label: name}, N: 1},
 		p:    p, f: objective.Quadratic{K: 1}, info: info,
-		blocks: make([]blockResult, 1),
+		waiting: map[int]blockResult{}, mom: make([]stats.Moments, 2),
 	}
 }
 
@@ -52,6 +53,7 @@ func BenchmarkRunnerOverhead(b *testing.B) {
 			}
 			runLoop := func() {
 				t0 := time.Now()
+				job.next = 0
 				if err := w.run(unit{job, 0}); err != nil {
 					b.Fatal(err)
 				}

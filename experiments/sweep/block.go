@@ -32,11 +32,6 @@ func streamID(key string, b int) uint64 {
 	return h
 }
 
-// blockRNG returns the generator of replication block b of a cell.
-func blockRNG(seed uint64, key string, b int) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, streamID(key, b)))
-}
-
 // chunk is the number of estimates buffered before they are accumulated.
 const chunk = 256
 

@@ -114,9 +114,41 @@ type cellJob struct {
 	p       dist.Distribution
 	f       objective.Objective
 	info    estimators.Info
-	blocks  []blockResult
-	pending atomic.Int32
 	ref     *refEntry
+	pending atomic.Int32 // blocks not yet finished
+
+	// Finished blocks are merged in block order as soon as every earlier
+	// block is merged; early ones wait in waiting (at most about one per
+	// worker), so memory does not grow with the number of blocks.
+	mu                sync.Mutex
+	next              int
+	waiting           map[int]blockResult
+	mom               []stats.Moments
+	evalsF, evalsGrad int64
+	ns                int64
+}
+
+// add merges a finished block, in block order. It keeps br.mom only if
+// the block has to wait for earlier ones (then it copies it).
+func (j *cellJob) add(b int, br blockResult) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if b != j.next {
+		br.mom = slices.Clone(br.mom)
+	}
+	j.waiting[b] = br
+	for {
+		br, ok := j.waiting[j.next]
+		if !ok {
+			return
+		}
+		delete(j.waiting, j.next)
+		stats.MergeVec(j.mom, br.mom)
+		j.evalsF += br.evalsF
+		j.evalsGrad += br.evalsGrad
+		j.ns += br.ns
+		j.next++
+	}
 }
 
 type blockResult struct {
@@ -282,7 +314,6 @@ func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 			break
 		}
 		nb := (sw.Replications + sw.Block - 1) / sw.Block
-		job.blocks = make([]blockResult, nb)
 		job.pending.Store(int32(nb))
 		for b := range nb {
 			select {
@@ -372,7 +403,8 @@ func newJob(s *spec.Spec, c spec.Cell, ref *refEntry) (*cellJob, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cellJob{cell: c, p: p, f: f, info: info, ref: ref}, nil
+	return &cellJob{cell: c, p: p, f: f, info: info, ref: ref,
+		waiting: map[int]blockResult{}, mom: make([]stats.Moments, p.NumParams())}, nil
 }
 
 // worker runs replication blocks with its own estimator instances.
@@ -381,6 +413,9 @@ type worker struct {
 	sw   *spec.Sweep
 	est  map[string]estimators.Estimator // by label
 	acc  *accumulator
+	pcg  *rand.PCG
+	rng  *rand.Rand
+	mom  []stats.Moments
 }
 
 func (w *worker) run(u unit) error {
@@ -403,17 +438,24 @@ func (w *worker) run(u unit) error {
 	} else {
 		w.acc.resize(np)
 	}
-	rng := blockRNG(w.seed, c.Key, u.block)
+	if w.rng == nil {
+		w.pcg = rand.NewPCG(0, 0)
+		w.rng = rand.New(w.pcg)
+	}
+	w.pcg.Seed(w.seed, streamID(c.Key, u.block)) // as rand.New(rand.NewPCG(seed, streamID(key, block)))
 	t0 := time.Now()
-	if err := w.acc.run(est, job.p, job.f, c.N, job.blockLen(u.block, w.sw), rng); err != nil {
+	if err := w.acc.run(est, job.p, job.f, c.N, job.blockLen(u.block, w.sw), w.rng); err != nil {
 		return fmt.Errorf("cell %s: block %d: %w", c.Key, u.block, err)
 	}
 	ns := time.Since(t0).Nanoseconds()
-	br := blockResult{mom: make([]stats.Moments, np), evalsF: w.acc.evalsF, evalsGrad: w.acc.evalsGrad, ns: ns}
+	if cap(w.mom) < np {
+		w.mom = make([]stats.Moments, np)
+	}
+	br := blockResult{mom: w.mom[:np], evalsF: w.acc.evalsF, evalsGrad: w.acc.evalsGrad, ns: ns}
 	if err := w.acc.moments(br.mom); err != nil {
 		return fmt.Errorf("cell %s: block %d: %w (estimates too large to accumulate)", c.Key, u.block, err)
 	}
-	job.blocks[u.block] = br
+	job.add(u.block, br)
 	return nil
 }
 
@@ -436,14 +478,7 @@ func (j *cellJob) rows(s *spec.Spec) (rows []store.Row, warning string, err erro
 		method = "none"
 	}
 	np := j.p.NumParams()
-	mom := make([]stats.Moments, np)
-	var evalsF, evalsGrad, ns int64
-	for _, b := range j.blocks {
-		stats.MergeVec(mom, b.mom)
-		evalsF += b.evalsF
-		evalsGrad += b.evalsGrad
-		ns += b.ns
-	}
+	mom, evalsF, evalsGrad, ns := j.mom, j.evalsF, j.evalsGrad, j.ns
 	R := float64(sw.Replications)
 	names := j.p.ParamNames()
 	base := baseRow(s, j.cell, j.info.Unbiased)
