@@ -186,7 +186,7 @@ func TestStepAndTableValues(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	want := []string{"constant", "cos", "gaussian", "linear", "quadratic", "quartic", "step", "table"}
+	want := []string{"constant", "cos", "gaussian", "linear", "quadratic", "quartic", "step", "step-ae", "table"}
 	got := Names()
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("Names() = %v, want %v", got, want)
@@ -230,5 +230,25 @@ func TestRegistry(t *testing.T) {
 		if !strings.Contains(err.Error(), b.msg) {
 			t.Errorf("New(%q, %v) error %q does not mention %q", b.name, b.params, err, b.msg)
 		}
+	}
+}
+
+func TestStepAE(t *testing.T) {
+	f, err := New("step-ae", map[string]float64{"k": 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	df, ok := f.(Curved)
+	if !ok {
+		t.Fatal("step-ae is not Curved")
+	}
+	g := []float64{7, 7}
+	if v := df.Grad(g, []float64{1, 0}); v != 1 || g[0] != 0 || g[1] != 0 {
+		t.Errorf("Grad = %v, %v; want 1, [0 0]", v, g)
+	}
+	dmu, dsig := []float64{0}, []float64{0}
+	want := Step{K: 0.5}.NormalExpectation(dmu, dsig, []float64{1}, []float64{1})
+	if got := f.(NormalExpectation).NormalExpectation(dmu, dsig, []float64{1}, []float64{1}); got != want || dmu[0] <= 0 {
+		t.Errorf("E = %v (want %v), dmu = %v (want > 0)", got, want, dmu[0])
 	}
 }
