@@ -264,7 +264,7 @@ func (s *Spec) checkComponents(cs []Component, field string, isDist, indexed boo
 				m := maps.Clone(base)
 				m[g.Name] = v
 				if err := build(c.Name, m); err != nil {
-					return s.errf(join(f, g.Name), "%s = %v: %v", g.Name, v, err)
+					return s.errf(join(f, g.Name), "%v", err)
 				}
 			}
 		}
