@@ -48,10 +48,18 @@ func (p *progress) print() {
 	el := time.Since(p.start)
 	eta := "?"
 	if done > 0 {
-		eta = (time.Duration(float64(el) * float64(p.total-done) / float64(done))).Round(time.Second).String()
+		eta = round(time.Duration(float64(el) * float64(p.total-done) / float64(done))).String()
 	}
 	fmt.Fprintf(p.w, "\r\033[K%d/%d replications (%.1f%%), %s elapsed, ETA %s",
-		done, p.total, 100*float64(done)/float64(p.total), el.Round(time.Second), eta)
+		done, p.total, 100*float64(done)/float64(p.total), round(el), eta)
+}
+
+// round rounds d to 0.1 s below 10 s and to seconds above.
+func round(d time.Duration) time.Duration {
+	if d < 10*time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Second)
 }
 
 func (p *progress) stop() {
