@@ -252,12 +252,15 @@ func (s *Spec) checkComponents(cs []Component, field string, isDist, indexed boo
 		if indexed {
 			f = fmt.Sprintf("%s[%d]", field, i)
 		}
-		// Vary one parameter at a time around the registry defaults (or
-		// the first value where there is none), so that an invalid value
-		// is blamed on its own parameter.
+		// Vary one parameter at a time, the others at their only value or
+		// else at the registry default (the first value if none), so that
+		// an invalid value is blamed on its own parameter.
 		base := c.point(0).Map()
-		for name, v := range defaults(c.Name, isDist) {
-			base[name] = v
+		defs := defaults(c.Name, isDist)
+		for _, g := range c.Params {
+			if d, ok := defs[g.Name]; ok && len(g.Values) > 1 {
+				base[g.Name] = d
+			}
 		}
 		for _, g := range c.Params {
 			for _, v := range g.Values {

@@ -115,7 +115,7 @@ type cellJob struct {
 	f       objective.Objective
 	info    estimators.Info
 	ref     *refEntry
-	pending atomic.Int32 // blocks not yet finished
+	pending atomic.Int64 // blocks not yet finished
 
 	// Finished blocks are merged in block order as soon as every earlier
 	// block is merged; early ones wait in waiting (at most about one per
@@ -314,7 +314,7 @@ func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 			break
 		}
 		nb := (sw.Replications + sw.Block - 1) / sw.Block
-		job.pending.Store(int32(nb))
+		job.pending.Store(int64(nb))
 		for b := range nb {
 			select {
 			case units <- unit{job, b}:
