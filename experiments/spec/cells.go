@@ -252,21 +252,18 @@ func (s *Spec) checkComponents(cs []Component, field string, isDist, indexed boo
 		if indexed {
 			f = fmt.Sprintf("%s[%d]", field, i)
 		}
-		// Vary one parameter at a time, the others at their only value or
-		// else at the registry default (the first value if none), so that
-		// an invalid value is blamed on its own parameter.
-		base := c.point(0).Map()
-		defs := defaults(c.Name, isDist)
-		for _, g := range c.Params {
-			if d, ok := defs[g.Name]; ok && len(g.Values) > 1 {
-				base[g.Name] = d
-			}
-		}
+		// Vary one parameter at a time. A value is blamed on its parameter
+		// if it fails both with the other parameters at their first values
+		// and with them at the registry defaults; failures that depend on
+		// the combination are reported for the component below.
+		given := c.point(0).Map()
+		defs := maps.Clone(given)
+		maps.Copy(defs, defaults(c.Name, isDist))
 		for _, g := range c.Params {
 			for _, v := range g.Values {
-				m := maps.Clone(base)
-				m[g.Name] = v
-				if err := build(c.Name, m); err != nil {
+				m1, m2 := maps.Clone(given), maps.Clone(defs)
+				m1[g.Name], m2[g.Name] = v, v
+				if err := build(c.Name, m1); err != nil && build(c.Name, m2) != nil {
 					return s.errf(join(f, g.Name), "%v", err)
 				}
 			}
