@@ -57,7 +57,7 @@ type Profile struct {
 type Estimator struct {
 	Name    string            // registered name, e.g. "mvd"
 	Label   string            // unique label in the spec (default Name), used in results
-	Options map[string]string // estimator options, e.g. coupled = "true"
+	Options map[string]string // estimator options as strings, e.g. coupled = "true"; nil if none
 }
 
 // Component is a distribution or objective with a grid of values for each
@@ -87,7 +87,8 @@ type Sweep struct {
 	N             []int // samples per estimate
 	Replications  int   // estimates per cell, ≥ 2
 	// Block is the number of replications per independent RNG stream
-	// (replication block); workers take whole blocks.
+	// (replication block); workers take whole blocks. It defaults to
+	// DefaultBlock and is capped at Replications.
 	Block int
 	// Reference is the reference method: "auto", "closed", "quadrature",
 	// "enumeration" or "montecarlo"; ReferenceSamples sizes the Monte Carlo one.
