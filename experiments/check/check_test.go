@@ -14,7 +14,7 @@ import (
 func row(est, param string, variance float64) store.Row {
 	r := store.Row{
 		Experiment: "t", Estimator: est, Unbiased: true, Distribution: "normal", Objective: "quadratic",
-		Dist: []store.KV{{"mu", 1}, {"sigma", 1}}, Obj: []store.KV{{"k", 3}},
+		Dist: []store.KV{{Name: "mu", Value: 1}, {Name: "sigma", Value: 1}}, Obj: []store.KV{{Name: "k", Value: 3}},
 		N: 1, Replications: 20000, Param: param, Mean: 1, Reference: 1, ReferenceMethod: "closed",
 		Variance: variance, Kurtosis: 3,
 	}

@@ -458,6 +458,13 @@ func (p *parser) estimators(t map[string]any, path string) ([]Estimator, error) 
 			f := fmt.Sprintf("%s[%d]", field, i)
 			switch e := e.(type) {
 			case string:
+				if e == AllEstimators {
+					for _, name := range estimators.Names() {
+						list = append(list, Estimator{Name: name, Label: name})
+						fields = append(fields, f)
+					}
+					continue
+				}
 				list = append(list, Estimator{Name: e, Label: e})
 				fields = append(fields, f)
 			case map[string]any:
@@ -767,7 +774,7 @@ func (p *parser) train(t map[string]any) (*Train, error) {
 	const path = "train"
 	if err := p.keys(t, path, "estimators", "estimator", "options", "distribution", "objective",
 		"optimizer", "learning_rate", "schedule", "momentum", "steps", "n", "eval_every",
-		"variance_draws", "objective_samples", "seeds"); err != nil {
+		"variance_draws", "objective_samples", "seeds", "log_params"); err != nil {
 		return nil, err
 	}
 	tr := &Train{}
@@ -820,6 +827,12 @@ func (p *parser) train(t map[string]any) (*Train, error) {
 	}
 	if tr.Momentum < 0 || tr.Momentum >= 1 {
 		return nil, p.errf("train.momentum", "%v: want a number in [0, 1)", tr.Momentum)
+	}
+	if tr.Momentum != 0 && tr.Optimizer != "sgd" {
+		return nil, p.errf("train.momentum", "%v: momentum applies to optimizer \"sgd\" only (adam has its own moment estimates)", tr.Momentum)
+	}
+	if tr.LogParams, err = p.logParams(t, tr.Distribution); err != nil {
+		return nil, err
 	}
 	if _, ok := t["steps"]; !ok {
 		return nil, p.errf("train.steps", "missing: the number of optimizer steps (≥ 1)")
@@ -946,4 +959,52 @@ func (p *parser) profile(t map[string]any, path string, train bool) (Profile, er
 		}
 	}
 	return pr, nil
+}
+
+// AllEstimators, as an entry of an estimators list, stands for every
+// registered estimator under its own name with default options; cells an
+// estimator cannot handle are recorded as skipped.
+const AllEstimators = "all"
+
+// logParams reads train.log_params: components of θ, by the family's
+// ParamNames, that the optimizer moves on the log scale; each must be
+// positive at the initial point.
+func (p *parser) logParams(t map[string]any, c Component) ([]string, error) {
+	const field = "train.log_params"
+	v, ok := t["log_params"]
+	if !ok {
+		return nil, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, p.errf(field, "%s: want an array of parameter names, e.g. [\"sigma\"]", show(v))
+	}
+	params := map[string]float64{}
+	for _, g := range c.Params {
+		params[g.Name] = g.Values[0]
+	}
+	d, err := dist.New(c.Name, params)
+	if err != nil {
+		return nil, p.errf(field, "%v", err)
+	}
+	names, theta := d.ParamNames(), d.Params(nil)
+	var out []string
+	for i, e := range list {
+		name, ok := e.(string)
+		if !ok {
+			return nil, p.errf(fmt.Sprintf("%s[%d]", field, i), "%s: want a parameter name", show(e))
+		}
+		j := slices.Index(names, name)
+		if j < 0 {
+			return nil, p.errf(fmt.Sprintf("%s[%d]", field, i), "%q: family %s has parameters %s", name, d.Name(), strings.Join(names, ", "))
+		}
+		if !(theta[j] > 0) {
+			return nil, p.errf(fmt.Sprintf("%s[%d]", field, i), "%s = %v initially: a log-scale parameter must be > 0", name, theta[j])
+		}
+		if slices.Contains(out, name) {
+			return nil, p.errf(fmt.Sprintf("%s[%d]", field, i), "%q listed twice", name)
+		}
+		out = append(out, name)
+	}
+	return out, nil
 }

@@ -118,6 +118,10 @@ type Train struct {
 	// exact one exists.
 	ObjectiveSamples int
 	Seeds            int // independent runs per estimator
+	// LogParams names components of θ (the family's ParamNames, e.g.
+	// "sigma") that the optimizer moves on the log scale, so they stay
+	// positive.
+	LogParams []string
 }
 
 // Plot is a plot recipe: how `gradbench plot` renders the results.

@@ -5,9 +5,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gradbench/gradbench/estimators"
 	"github.com/gradbench/gradbench/experiments/spec/spectest"
 )
 
@@ -155,5 +157,30 @@ func TestParseBad(t *testing.T) {
 				t.Errorf("message %q does not start with the file", err)
 			}
 		})
+	}
+}
+
+func TestAllEstimators(t *testing.T) {
+	src := strings.Replace(spectest.Good, `estimators = ["score", "pathwise", {name = "score", label = "score2"}]`, `estimators = ["all"]`, 1)
+	s, err := Parse("all.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range s.Sweep.Estimators {
+		got = append(got, e.Label)
+	}
+	if want := estimators.Names(); !slices.Equal(got, want) {
+		t.Errorf("all = %v, want %v", got, want)
+	}
+}
+
+func TestLogParams(t *testing.T) {
+	s, err := Parse("train.toml", []byte(spectest.TrainWith("log_params = [\"sigma\"]\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.Train.LogParams, []string{"sigma"}) {
+		t.Errorf("LogParams = %v", s.Train.LogParams)
 	}
 }

@@ -137,7 +137,7 @@ func prepare(s *spec.Spec, opts Options) (*setup, error) {
 		return fail("objective_samples = %d: the objective of %s under %s needs Monte Carlo samples", tr.ObjectiveSamples, f.Name(), p0.Name())
 	}
 	theta := p0.Params(nil)
-	for _, name := range opts.LogParams {
+	for _, name := range slices.Concat(tr.LogParams, opts.LogParams) {
 		j := slices.Index(st.names, name)
 		if j < 0 {
 			return fail("log-scale parameter %q: family %s has parameters %s", name, p0.Name(), strings.Join(st.names, ", "))

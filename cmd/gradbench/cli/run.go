@@ -11,9 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/gradbench/gradbench/experiments/spec"
+	"github.com/gradbench/gradbench/experiments/store"
 	"github.com/gradbench/gradbench/experiments/sweep"
+	"github.com/gradbench/gradbench/experiments/train"
 )
 
 func init() {
@@ -77,9 +80,6 @@ func runRun(stdout, stderr io.Writer, args []string) error {
 		if err := s.ApplyProfile(*profile); err != nil {
 			return &UsageError{Err: err}
 		}
-		if s.Train != nil {
-			return fmt.Errorf("%s: training specs are not supported yet", path)
-		}
 		dir := *out
 		if dir == "" {
 			dir = filepath.Join("results", s.Name)
@@ -97,6 +97,12 @@ func runRun(stdout, stderr io.Writer, args []string) error {
 		dir := *out
 		if dir == "" {
 			dir = filepath.Join("results", s.Name)
+		}
+		if s.Train != nil {
+			if err := runTrain(ctx, stderr, s, dir, *workers, *quiet, *resume); err != nil {
+				return err
+			}
+			continue
 		}
 		res, err := sweep.Run(ctx, s, sweep.Options{
 			Dir: dir, Workers: *workers, Shard: shard, Shards: shards, Resume: *resume,
@@ -133,4 +139,32 @@ func parseShard(s string) (shard, shards int, err error) {
 		return 0, 0, fmt.Errorf("run: -shard %q: want i/n with 0 ≤ i < n, e.g. 0/3", s)
 	}
 	return i, n, nil
+}
+
+// runTrain runs a training spec into dir. Training runs are short and write
+// nothing until they finish, so -resume reruns an unfinished one.
+func runTrain(ctx context.Context, stderr io.Writer, s *spec.Spec, dir string, workers int, quiet, resume bool) error {
+	if _, err := os.Stat(filepath.Join(dir, store.CurvesFile)); err == nil && !resume {
+		return usagef("run: %s already holds results; remove it, choose another -o, or pass -resume", dir)
+	} else if err == nil && resume {
+		if !quiet {
+			fmt.Fprintf(stderr, "%s: finished already in %s\n", s.Name, dir)
+		}
+		return nil
+	}
+	var progress io.Writer
+	if !quiet {
+		progress = stderr
+	}
+	start := time.Now()
+	if err := train.Run(ctx, s, dir, train.Options{Workers: workers, Progress: progress}); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: interrupted; nothing was written", s.File)
+		}
+		return err
+	}
+	if !quiet {
+		fmt.Fprintf(stderr, "%s: %d estimators × %d seeds × %d steps in %.1fs → %s\n", s.Name, len(s.Train.Estimators), s.Train.Seeds, s.Train.Steps, time.Since(start).Seconds(), dir)
+	}
+	return nil
 }

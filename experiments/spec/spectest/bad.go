@@ -102,6 +102,10 @@ var BadSpecs = []struct {
 	{"train grid", strings.Replace(TrainWith(""), "mu = 1.0", "mu = [1.0, 2.0]", 1), "train.distribution.mu", 9, "one value"},
 	{"train bad sigma", strings.Replace(TrainWith(""), "mu = 1.0", "sigma = -1.0", 1), "train.distribution.sigma", 9, "sigma"},
 	{"train missing objective", strings.Replace(TrainWith(""), "[train.objective]\nname = \"quadratic\"\n", "", 1), "train.objective", 3, "missing"},
+	{"train momentum with adam", TrainWith("optimizer = \"adam\"\nmomentum = 0.5\n"), "train.momentum", 8, "sgd"},
+	{"train log param unknown", TrainWith("log_params = [\"tau\"]\n"), "train.log_params[0]", 7, "has parameters"},
+	{"train log param not positive", strings.Replace(TrainWith("log_params = [\"mu\"]\n"), "mu = 1.0", "mu = -1.0", 1), "train.log_params[0]", 7, "must be > 0"},
+	{"train log params wrong type", TrainWith("log_params = \"sigma\"\n"), "train.log_params", 7, "want an array"},
 	{"train profile sweep key", TrainWith("") + "[profile.quick]\nreplications = 3\n", "profile.quick.replications", 13, "unknown key"},
 }
 
