@@ -29,7 +29,7 @@ import (
 // E[(v_j − G_j)²] minimizes the variance. It is estimated, for each sample,
 // from samples independent of it (running sums over the earlier estimates
 // plus the other samples of the batch), so the estimate is unbiased at every
-// n; with no such samples c_j = 1. The running sums are multiplied by Decay
+// n; with fewer than 32 such samples c_j = 1. The running sums are multiplied by Decay
 // before each batch is added.
 type Delta struct {
 	// Pathwise selects the pathwise base estimator instead of the score
@@ -39,6 +39,7 @@ type Delta struct {
 	Decay float64
 
 	pastNum, pastDen []float64
+	pastCount        float64 // decayed number of samples in the sums
 	sumNum, sumDen   []float64
 	a, ga, ha, half  []float64 // Dim: mean, ∇f(a), H(a), ½H(a)
 	x, eps, gx, gh   []float64 // Dim scratch
@@ -80,7 +81,16 @@ func (e *Delta) Info() Info {
 // Reset forgets the running sums of the coefficient estimates.
 func (e *Delta) Reset() {
 	e.pastNum, e.pastDen = e.pastNum[:0], e.pastDen[:0]
+	e.pastCount = 0
 }
+
+// deltaWarmup is the number of independent samples below which Delta uses
+// c = 1 (the plain Taylor control variate) instead of the estimated
+// coefficient: a ratio of sums over a handful of samples has a very heavy
+// tail (its denominator can be nearly 0), which made early estimates after a
+// Reset dominate the variance. The switch depends only on sample counts, so
+// the estimate stays unbiased.
+const deltaWarmup = 32
 
 // Estimate writes the n-sample estimate into grad, then adds the batch to the
 // running sums.
@@ -152,15 +162,26 @@ func (e *Delta) Estimate(grad []float64, p dist.Distribution, f objective.Object
 			e.sumDen[j] += den[j]
 		}
 	}
-	c := e.loo.ratios(n, np, e.pastNum, e.pastDen, 1)
 	zero(grad)
-	for i := range n {
-		u, w, ci := e.u[i*np:(i+1)*np], e.w[i*np:(i+1)*np], c[i*np:(i+1)*np]
-		for j := range np {
-			grad[j] += u[j] - ci[j]*w[j]
+	if e.pastCount+float64(n-1) < deltaWarmup {
+		// Too few independent samples for a stable ratio: c = 1.
+		for i := range n {
+			u, w := e.u[i*np:(i+1)*np], e.w[i*np:(i+1)*np]
+			for j := range np {
+				grad[j] += u[j] - w[j]
+			}
+		}
+	} else {
+		c := e.loo.ratios(n, np, e.pastNum, e.pastDen, 1)
+		for i := range n {
+			u, w, ci := e.u[i*np:(i+1)*np], e.w[i*np:(i+1)*np], c[i*np:(i+1)*np]
+			for j := range np {
+				grad[j] += u[j] - ci[j]*w[j]
+			}
 		}
 	}
 	scale(1/float64(n), grad)
+	e.pastCount = e.Decay*e.pastCount + float64(n)
 	for j := range np {
 		e.pastNum[j] = e.Decay*e.pastNum[j] + e.sumNum[j]
 		e.pastDen[j] = e.Decay*e.pastDen[j] + e.sumDen[j]

@@ -66,6 +66,13 @@ type Row struct {
 	VarTimesNs      float64 // timing column
 	Nonfinite       int     // estimates excluded as NaN or ±Inf
 	Skipped         string  // non-empty: the reason the cell was not run
+	// BlockVariances are the sample variances of the replication blocks
+	// (independent random streams), in block order, for rank tests that
+	// stay exact whatever the tails of the estimates; empty when not
+	// recorded.
+	BlockVariances []float64
+	// BlockMeans are the blocks' means, likewise (batch means).
+	BlockMeans []float64
 }
 
 // fixedColumns are the columns every cells.csv has, in order; dist.* and
@@ -75,8 +82,12 @@ var fixedColumns = []string{
 	"n", "replications", "param", "mean", "reference", "reference_se", "reference_method",
 	"bias", "variance", "variance_lo", "variance_hi", "se", "mse", "snr", "kurtosis",
 	"evals_f", "evals_grad", "evals", "ns_per_estimate", "var_x_evals", "var_x_ns",
-	"nonfinite", "skipped",
+	"nonfinite", "skipped", "block_variances", "block_means",
 }
+
+// optionalColumns may be absent from a cells.csv (files written before they
+// existed); their fields are then left empty.
+var optionalColumns = map[string]bool{"block_variances": true, "block_means": true}
 
 // TimingColumns are the columns that vary from run to run on the same
 // inputs; everything else in cells.csv is deterministic.
@@ -93,7 +104,7 @@ func (r *Row) fixed() []string {
 		strconv.Itoa(r.N), strconv.Itoa(r.Replications), r.Param, f(r.Mean), f(r.Reference), f(r.ReferenceSE), r.ReferenceMethod,
 		f(r.Bias), f(r.Variance), f(r.VarianceLo), f(r.VarianceHi), f(r.SE), f(r.MSE), f(r.SNR), f(r.Kurtosis),
 		f(r.EvalsF), f(r.EvalsGrad), f(r.Evals), f(r.NsPerEstimate), f(r.VarTimesEvals), f(r.VarTimesNs),
-		strconv.Itoa(r.Nonfinite), r.Skipped,
+		strconv.Itoa(r.Nonfinite), r.Skipped, joinFloats(r.BlockVariances), joinFloats(r.BlockMeans),
 	}
 }
 
@@ -189,7 +200,7 @@ func ReadCells(r io.Reader) ([]Row, error) {
 		col[h] = i
 	}
 	for _, c := range fixedColumns {
-		if _, ok := col[c]; !ok {
+		if _, ok := col[c]; !ok && !optionalColumns[c] {
 			return nil, fmt.Errorf("cells file lacks column %q", c)
 		}
 	}
@@ -207,6 +218,7 @@ func ReadCells(r io.Reader) ([]Row, error) {
 			EvalsF: p.float("evals_f"), EvalsGrad: p.float("evals_grad"), Evals: p.float("evals"),
 			NsPerEstimate: p.float("ns_per_estimate"), VarTimesEvals: p.float("var_x_evals"),
 			VarTimesNs: p.float("var_x_ns"), Nonfinite: p.int("nonfinite"), Skipped: p.str("skipped"),
+			BlockVariances: p.floats("block_variances"), BlockMeans: p.floats("block_means"),
 		}
 		for i, h := range header {
 			if i >= len(rec) || rec[i] == "" {
@@ -244,8 +256,8 @@ type parser struct {
 }
 
 func (p *parser) str(name string) string {
-	i := p.col[name]
-	if i >= len(p.rec) {
+	i, ok := p.col[name]
+	if !ok || i >= len(p.rec) {
 		return ""
 	}
 	return p.rec[i]
@@ -258,6 +270,33 @@ func (p *parser) float(name string) float64 {
 		p.err = fmt.Errorf("column %s: %q is not a number", name, s)
 	}
 	return v
+}
+
+// floats parses a ";"-separated list of numbers; "" is nil.
+func (p *parser) floats(name string) []float64 {
+	s := p.str(name)
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ";")
+	out := make([]float64, len(parts))
+	for i, f := range parts {
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil && p.err == nil {
+			p.err = fmt.Errorf("column %s: %q is not a number", name, f)
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// joinFloats formats v as a ";"-separated list of exact numbers.
+func joinFloats(v []float64) string {
+	parts := make([]string, len(v))
+	for i, f := range v {
+		parts[i] = FormatFloat(f)
+	}
+	return strings.Join(parts, ";")
 }
 
 func (p *parser) int(name string) int {

@@ -124,9 +124,15 @@ type cellJob struct {
 	next              int
 	waiting           map[int]blockResult
 	mom               []stats.Moments
+	blockVar          [][]float64 // per component, the variance of each block, up to maxBlockVariances
+	blockMean         [][]float64 // per component, the mean of each block, likewise
 	evalsF, evalsGrad int64
 	ns                int64
 }
+
+// maxBlockVariances caps the per-block variances a cell keeps (for the
+// regression check's rank test), so memory stays bounded as R grows.
+const maxBlockVariances = 1000
 
 // add merges a finished block, in block order. It keeps br.mom only if
 // the block has to wait for earlier ones (then it copies it).
@@ -144,6 +150,16 @@ func (j *cellJob) add(b int, br blockResult) {
 		}
 		delete(j.waiting, j.next)
 		stats.MergeVec(j.mom, br.mom)
+		if j.blockVar == nil {
+			j.blockVar = make([][]float64, len(br.mom))
+			j.blockMean = make([][]float64, len(br.mom))
+		}
+		for k := range br.mom {
+			if len(j.blockVar[k]) < maxBlockVariances {
+				j.blockVar[k] = append(j.blockVar[k], br.mom[k].Variance())
+				j.blockMean[k] = append(j.blockMean[k], br.mom[k].Mean())
+			}
+		}
 		j.evalsF += br.evalsF
 		j.evalsGrad += br.evalsGrad
 		j.ns += br.ns
@@ -494,6 +510,9 @@ func (j *cellJob) rows(s *spec.Spec) (rows []store.Row, warning string, err erro
 		}
 		r.Bias = r.Mean - r.Reference
 		r.Variance = m.Variance()
+		if k < len(j.blockVar) && len(j.blockVar[k]) < maxBlockVariances {
+			r.BlockVariances, r.BlockMeans = j.blockVar[k], j.blockMean[k]
+		}
 		r.VarianceLo, r.VarianceHi = stats.VarianceCI(*m, 0.95)
 		r.SE = m.SE()
 		r.MSE = r.Bias*r.Bias + r.Variance

@@ -71,8 +71,12 @@ func runCheck(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return usagef("check: %v", err)
 	}
-	if err := rep.Table(*all).Write(stdout, f); err != nil {
-		return err
+	if t := rep.Table(*all); len(t.Rows) > 0 {
+		if err := t.Write(stdout, f); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(stdout, t.Caption)
 	}
 	if rep.Failed() {
 		return ErrRegression
