@@ -239,7 +239,7 @@ func TestLinesSkippedAndFacets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(figs) != 2 || figs[0].Name != "q-n=1" || figs[1].Name != "q-n=10" {
+	if len(figs) != 2 || figs[0].Name != "q-n1" || figs[1].Name != "q-n10" {
 		t.Fatalf("figures %d: %v", len(figs), figs)
 	}
 	if !strings.Contains(figs[0].Caption, "score+loo (needs n ≥ 2): 1") {

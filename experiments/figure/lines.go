@@ -405,7 +405,7 @@ func facetSuffixes(first []string, n int, parts func(int) []string) []string {
 				diff = append(diff, p)
 			}
 		}
-		s := "-" + sanitize(strings.Join(diff, "-"))
+		s := "-" + shortSuffix(diff)
 		seen[s]++
 		if seen[s] > 1 {
 			s += fmt.Sprintf("-%d", seen[s])
@@ -415,12 +415,37 @@ func facetSuffixes(first []string, n int, parts func(int) []string) []string {
 	return out
 }
 
+// shortSuffix turns differing settings ("objective=linear", "obj.a=1",
+// "dist.mu=-0.5") into a short file-name part ("linear", "mum0p5"): names
+// of objectives and families stand alone, and their parameters are left
+// out when the objective or family itself differs.
+func shortSuffix(diff []string) string {
+	objDiffers, distDiffers := false, false
+	for _, p := range diff {
+		objDiffers = objDiffers || strings.HasPrefix(p, "objective=")
+		distDiffers = distDiffers || strings.HasPrefix(p, "distribution=")
+	}
+	var out []string
+	for _, p := range diff {
+		name, value, _ := strings.Cut(p, "=")
+		switch {
+		case name == "objective" || name == "distribution" || name == "estimator":
+			out = append(out, value)
+		case strings.HasPrefix(name, "obj.") && objDiffers, strings.HasPrefix(name, "dist.") && distDiffers:
+		default:
+			name = strings.TrimPrefix(strings.TrimPrefix(name, "obj."), "dist.")
+			out = append(out, name+strings.NewReplacer("-", "m", ".", "p").Replace(value))
+		}
+	}
+	return sanitize(strings.Join(out, "-"))
+}
+
 // sanitize keeps file names portable.
 func sanitize(s string) string {
 	var b strings.Builder
 	for _, c := range s {
 		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '.', c == '_', c == '=', c == '+':
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
 			b.WriteRune(c)
 		default:
 			b.WriteByte('_')
@@ -434,7 +459,7 @@ func sanitize(s string) string {
 const exactPoints = 121
 
 // exactCurve evaluates exact along the x range of pts (a dense grid, or the
-// data's own x values for the sample size n).
+// data's own x values where they are all integers).
 func exactCurve(exact ExactFunc, pts []*store.Row, rec spec.Plot, m metric) (Series, error) {
 	s := Series{Label: pts[0].Estimator, Kind: Curve}
 	var xs []float64
@@ -443,7 +468,10 @@ func exactCurve(exact ExactFunc, pts []*store.Row, rec spec.Plot, m metric) (Ser
 		xs = append(xs, x)
 	}
 	grid := xs
-	if rec.X != "n" && rec.X != "replications" && len(xs) > 1 && xs[0] < xs[len(xs)-1] {
+	integers := !slices.ContainsFunc(xs, func(x float64) bool { return x != math.Trunc(x) })
+	// An integer column (n, a dimension, a class count) gets the exact
+	// values at the data's own x only: between them it has no meaning.
+	if !integers && rec.X != "n" && rec.X != "replications" && len(xs) > 1 && xs[0] < xs[len(xs)-1] {
 		lo, hi := xs[0], xs[len(xs)-1]
 		grid = make([]float64, exactPoints)
 		for i := range grid {

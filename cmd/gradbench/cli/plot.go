@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -121,16 +122,17 @@ func PlotFigures(dir string, sp *spec.Spec) ([]*figure.Figure, error) {
 }
 
 // plotExact returns the exact-curve function named by a recipe's exact
-// key: "" for none, or "normal-persample", the per-sample variance under
-// the univariate normal by quadrature (reference.PerSampleVariance) divided
-// by n.
+// key: "" for none, or "persample" (alias "normal-persample"): the exact
+// variance of a one-sample estimate divided by n, by quadrature under the
+// univariate normal (reference.PerSampleVariance) or per component under
+// the diagonal normal (reference.MVNPerSampleVariance).
 func plotExact(sp *spec.Spec, name string) (figure.ExactFunc, error) {
 	switch name {
 	case "":
 		return nil, nil
-	case "normal-persample":
+	case "persample", "normal-persample":
 	default:
-		return nil, usagef("unknown exact curves %q in the plot recipe (want normal-persample)", name)
+		return nil, usagef("unknown exact curves %q in the plot recipe (want persample)", name)
 	}
 	ests := map[string]spec.Estimator{}
 	if sp.Sweep != nil {
@@ -140,7 +142,13 @@ func plotExact(sp *spec.Spec, name string) (figure.ExactFunc, error) {
 	}
 	return func(r store.Row) (float64, error) {
 		e, ok := ests[r.Estimator]
-		if !ok || !slices.Contains(reference.PerSampleEstimators, e.Name) || r.Distribution != "normal" || r.N < 1 {
+		if !ok || !slices.Contains(reference.PerSampleEstimators, e.Name) || r.N < 1 {
+			return 0, figure.ErrNoExact
+		}
+		if r.Distribution == "mvn" {
+			return mvnExact(e, r)
+		}
+		if r.Distribution != "normal" {
 			return 0, figure.ErrNoExact
 		}
 		coupled := true
@@ -180,4 +188,47 @@ func plotExact(sp *spec.Spec, name string) (figure.ExactFunc, error) {
 		}
 		return 0, figure.ErrNoExact
 	}, nil
+}
+
+// mvnExact returns the exact per-component variance of row r, a cell of the
+// diagonal normal family, or figure.ErrNoExact where none is known.
+func mvnExact(e spec.Estimator, r store.Row) (float64, error) {
+	coupled := true
+	if s, ok := e.Options["coupled"]; ok {
+		v, err := strconv.ParseBool(s)
+		if err != nil {
+			return 0, fmt.Errorf("option coupled = %q: %v", s, err)
+		}
+		coupled = v
+	}
+	params := map[string]float64{}
+	for _, kv := range r.Dist {
+		params[kv.Name] = kv.Value
+	}
+	d, err := dist.New("mvn", params)
+	if err != nil {
+		return 0, err
+	}
+	params = map[string]float64{}
+	for _, kv := range r.Obj {
+		params[kv.Name] = kv.Value
+	}
+	f, err := objective.New(r.Objective, params)
+	if err != nil {
+		return 0, err
+	}
+	vmu, vsigma, err := reference.MVNPerSampleVariance(e.Name, d.(dist.MVNDiag), f, coupled)
+	if errors.Is(err, reference.ErrNotApplicable) {
+		return 0, figure.ErrNoExact
+	} else if err != nil {
+		return 0, err
+	}
+	var j int
+	if _, err := fmt.Sscanf(r.Param, "mu[%d]", &j); err == nil && j < len(vmu) {
+		return vmu[j] / float64(r.N), nil
+	}
+	if _, err := fmt.Sscanf(r.Param, "sigma[%d]", &j); err == nil && j < len(vsigma) {
+		return vsigma[j] / float64(r.N), nil
+	}
+	return 0, figure.ErrNoExact
 }
