@@ -7,7 +7,7 @@ GRADBENCH = $(BIN)
 # (results/baseline/<name>/).
 REGRESSION = regression regression-discrete
 
-.PHONY: all test unit lint bench fuzz reproduce paper baseline regress clean $(BIN)
+.PHONY: all test unit lint bench fuzz reproduce paper paper-check verify-reproduce baseline regress clean $(BIN)
 
 all: test
 
@@ -51,6 +51,25 @@ bench:
 ## fuzz: fuzz the spec parser (not run in CI).
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./experiments/spec
+
+## reproduce: every paper experiment from scratch (QUICK=1: reduced
+## profile); writes results/, paper/figures, paper/tables, paper/README.md.
+reproduce:
+	QUICK=$(QUICK) bash experiments/reproduce.sh
+
+## paper-check: every figure and table paper.tex references exists.
+paper-check:
+	bash paper/check-refs.sh
+
+## paper: build paper/build/paper.pdf with latexmk, when it is installed.
+paper: paper-check
+	@command -v latexmk >/dev/null || { echo "latexmk not found: install the Debian packages latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended"; exit 1; }
+	cd paper && latexmk -pdf -interaction=nonstopmode -halt-on-error -outdir=build paper.tex
+
+## verify-reproduce: rerun the full profile and compare with the committed
+## results (timing columns and timestamps aside).
+verify-reproduce:
+	bash experiments/verify-reproduce.sh
 
 clean:
 	rm -rf paper/build .bin

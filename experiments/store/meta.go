@@ -60,7 +60,8 @@ func gitCommit() (string, bool) {
 	if err != nil {
 		return "unknown", false
 	}
-	st, _ := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output()
+	// Generated outputs (results/, paper/) do not make the code dirty.
+	st, _ := exec.Command("git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!results", ":!paper").Output()
 	return strings.TrimSpace(string(out)), len(strings.TrimSpace(string(st))) > 0
 }
 

@@ -48,6 +48,11 @@ type Table struct {
 	// RightAlign marks the columns to align right (numbers); it may be
 	// shorter than Header.
 	RightAlign []bool
+	// LaTeXColumns, if set, is the tabular column specification of the
+	// LaTeX output (e.g. "p{3cm}lp{8cm}" for wrapped text columns).
+	LaTeXColumns string
+	// LaTeXLabel, if set, is the \label of the LaTeX table.
+	LaTeXLabel string
 }
 
 // Append adds a row.
@@ -148,7 +153,14 @@ func (t *Table) writeLaTeX(w io.Writer) error {
 	if t.Caption != "" {
 		fmt.Fprintf(&b, "\\caption{%s}\n", EscapeLaTeX(t.Caption))
 	}
-	fmt.Fprintf(&b, "\\begin{tabular}{%s}\n\\toprule\n", spec)
+	if t.LaTeXLabel != "" {
+		fmt.Fprintf(&b, "\\label{%s}\n", t.LaTeXLabel)
+	}
+	colSpec := string(spec)
+	if t.LaTeXColumns != "" {
+		colSpec = t.LaTeXColumns
+	}
+	fmt.Fprintf(&b, "\\begin{tabular}{%s}\n\\toprule\n", colSpec)
 	row := func(cells []string) {
 		for i, c := range cells {
 			if i > 0 {

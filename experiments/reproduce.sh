@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Regenerates every result, figure and table of the paper from the specs in
+# experiments/: results/<name>/, paper/figures/, paper/tables/ and
+# paper/README.md. Called by `make reproduce` (QUICK=1: the reduced
+# profile of every spec). Prints a line per experiment and the total time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=.bin/gradbench
+go build -o "$bin" ./cmd/gradbench
+
+# The paper's experiments, in the order of the paper. Each is
+# experiments/<name>.toml.
+specs=(
+  fig2-quadratic fig3-gaussian fig3-cos fig4-score-dim fig5-mvd-dim
+  claims-continuous claims-step
+)
+# Experiments contributed by other sections, when their specs exist.
+for extra in experiments/discrete-*.toml experiments/blr*.toml experiments/vae*.toml; do
+  [ -e "$extra" ] && specs+=("$(basename "$extra" .toml)")
+done
+
+profile=()
+label="full"
+if [ -n "${QUICK:-}" ]; then
+  profile=(-profile quick)
+  label="quick"
+fi
+# PDFs carry this date, so that reruns give identical files.
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1764288000}"
+
+rm -rf paper/figures paper/tables
+mkdir -p results paper/figures paper/tables
+start=$(date +%s)
+n=${#specs[@]}
+i=0
+for s in "${specs[@]}"; do
+  i=$((i + 1))
+  t0=$(date +%s)
+  rm -rf "results/$s"
+  "$bin" run -q "${profile[@]}" -o "results/$s" "experiments/$s.toml"
+  if grep -q '^\[plot\]' "experiments/$s.toml" || grep -q '^\[train\]' "experiments/$s.toml"; then
+    "$bin" plot -o paper/figures "results/$s" >/dev/null 2>"results/$s/plot-notes.txt"
+  fi
+  if [ -e "results/$s/cells.csv" ]; then
+    "$bin" table -layout summary -format markdown "results/$s" > "paper/tables/$s.md"
+    "$bin" table -layout summary -format latex "results/$s" > "paper/tables/$s.tex"
+  else
+    "$bin" table -format markdown "results/$s" > "paper/tables/$s.md"
+    "$bin" table -format latex "results/$s" > "paper/tables/$s.tex"
+  fi
+  echo "[$i/$n] $s ($label): $(( $(date +%s) - t0 ))s"
+done
+"$bin" claims -results results -format markdown > paper/tables/claims.md
+"$bin" claims -results results -format latex > paper/tables/claims.tex
+dirs=()
+for s in "${specs[@]}"; do dirs+=("results/$s"); done
+"$bin" provenance -format markdown "${dirs[@]}" > paper/tables/provenance.md
+"$bin" provenance -format latex "${dirs[@]}" > paper/tables/provenance.tex
+bash paper/readme.sh > paper/README.md
+echo "reproduce ($label): ${#specs[@]} experiments in $(( $(date +%s) - start ))s; results in results/, figures in paper/figures, tables in paper/tables"
