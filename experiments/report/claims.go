@@ -282,14 +282,13 @@ func claimStep(rows []store.Row) []string {
 	}
 }
 
-
 // Provenance returns a table of the metadata of results folders: the
 // experiment, its spec's SHA-256 (abbreviated), seed, profile, commit, Go
 // version and platform, and wall time.
 func Provenance(dirs []string) (*table.Table, error) {
 	t := &table.Table{
-		Caption: "Provenance of the results (from each folder's meta.json)",
-		Header:  []string{"experiment", "spec sha256", "seed", "profile", "commit", "go", "platform", "workers", "wall time"},
+		Caption:    "Provenance of the results (from each folder's meta.json)",
+		Header:     []string{"experiment", "spec sha256", "seed", "profile", "commit", "go", "platform", "workers", "wall time"},
 		LaTeXLabel: "tab:provenance",
 	}
 	for _, d := range dirs {
