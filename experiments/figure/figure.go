@@ -19,6 +19,7 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -264,7 +265,8 @@ func niceRange(lo, hi float64, log, decades bool) (float64, float64) {
 }
 
 // logTicks labels every decade on a log axis, and 2× and 5× as well when
-// fewer than three decades are in range.
+// fewer than three decades are in range; with less than a decade in view
+// it labels every 1×–9× tick, or uses linear ticks.
 type logTicks struct{}
 
 func (logTicks) Ticks(lo, hi float64) []plot.Tick {
@@ -293,20 +295,38 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 			ticks = append(ticks, t)
 		}
 	}
+	labelled := 0
+	for _, t := range ticks {
+		if t.Label != "" {
+			labelled++
+		}
+	}
+	if labelled < 2 {
+		// Less than a decade in view: label every tick, or fall back to
+		// linear ticks when even those are too sparse.
+		if len(ticks) < 3 {
+			return linTicks{}.Ticks(lo, hi)
+		}
+		for i := range ticks {
+			ticks[i].Label = tickLabel(ticks[i].Value)
+		}
+	}
 	return ticks
 }
 
 func tickLabel(v float64) string {
 	a := math.Abs(v)
 	if a == 0 || (a >= 1e-3 && a < 1e4) {
-		return strings.TrimSuffix(fmt.Sprintf("%.4g", v), ".0")
+		return strconv.FormatFloat(v, 'g', 6, 64)
 	}
 	e := int(math.Floor(math.Log10(a) + 1e-9))
 	m := v / math.Pow(10, float64(e))
 	if math.Abs(m-1) < 1e-9 {
 		return fmt.Sprintf("1e%d", e)
 	}
-	return fmt.Sprintf("%.3ge%d", m, e)
+	// Six significant digits: ticks less than a decade apart differ in
+	// the third or fourth digit, which %.3g would round away.
+	return strconv.FormatFloat(m, 'g', 6, 64) + "e" + strconv.Itoa(e)
 }
 
 // linTicks is gonum's default ticker with compact labels.
