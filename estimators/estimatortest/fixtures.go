@@ -123,7 +123,11 @@ func Fixtures() ([]Fixture, error) {
 	if err := add("categorical(logits=0,0.5,1,-0.5)×table(size=4,c=1.3)", ca, err, t4, 4, 20000); err != nil {
 		return nil, err
 	}
-	return fx, nil
+	more, err := discreteFixtures()
+	if err != nil {
+		return nil, err
+	}
+	return append(fx, more...), nil
 }
 
 // exactGradient returns ∇θ E_p[f] exactly, and the method used.

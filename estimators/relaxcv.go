@@ -1,0 +1,380 @@
+package estimators
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gradbench/gradbench/estimators/dist"
+	"github.com/gradbench/gradbench/estimators/objective"
+)
+
+// RelaxCV is the control-variate estimator shared by REBAR (Tucker et al.
+// 2017) and RELAX (Grathwohl et al. 2018) for families with a conditional
+// relaxation (dist.RelaxedConditional). With z = z(θ, u), b = H(z) and
+// z̃ = z̃(θ, v, b) drawn from z given b, and a surrogate c(z),
+//
+//	ĝ = (f(b) − c(z̃)) ∇θ log p(b;θ) + ∇θ c(z) − ∇θ c(z̃),
+//
+// averaged over n independent samples; it is unbiased for every c. The
+// surrogate is c(z) = η f(σ_τ(z)) for REBAR, plus a one-hidden-layer tanh
+// network r_φ(z) for RELAX (initialised with zero output weights, so RELAX
+// starts as REBAR).
+//
+// Unless frozen (see Adaptive), each Estimate then takes one Adam step on
+// (η, log τ, φ) along the gradient of the mean squared single-sample
+// estimate (1/n) Σ_i |ĝ_i|², whose θ-mean does not depend on them, so this
+// minimises the variance. That gradient is exact: Σ_j ĝ_j ∂ĝ_j/∂ψ is the
+// ψ-derivative, at fixed ĝ, of (∂z/∂θ ĝ)·∇c(z) − (∂z̃/∂θ ĝ)·∇c(z̃) − c(z̃)
+// (∇θ log p·ĝ), computed with the families' tangents, the objective's
+// diagonal Hessian for τ, and hand-written second-order derivatives of the
+// network.
+type RelaxCV struct {
+	name               string
+	eta0, tau0, lr     float64
+	tuneTau, mlp       bool
+	hidden             int
+	frozen             bool
+	eta, logTau        float64
+	net                []float64 // W1 (H×D, row-major), b1 (H), w2 (H), b2
+	netDim             int
+	step               int
+	adamM, adamV, dpsi []float64 // over (η, log τ, net…)
+
+	u, v, z, zt, b, x, xt, gx, gxt, dzx, dzxt, cz, czt []float64
+	s, gi, a, at                                       []float64
+	xa, xtau, xat, hx                                  []float64
+	hid, hidA                                          []float64
+}
+
+// NewRelaxCV returns the REBAR (mlp false) or RELAX (mlp true) estimator
+// with initial η and τ, Adam learning rate lr for the variance (0: never
+// adapt), τ tuned or not, and hidden units of the network. It returns an
+// error if tau ≤ 0, lr < 0, or hidden < 1 with mlp.
+func NewRelaxCV(mlp bool, eta, tau, lr float64, tuneTau bool, hidden int) (*RelaxCV, error) {
+	switch {
+	case !(tau > 0):
+		return nil, fmt.Errorf("option tau = %v: want tau > 0", tau)
+	case !(lr >= 0):
+		return nil, fmt.Errorf("option lr = %v: want lr ≥ 0", lr)
+	case mlp && (hidden < 1 || hidden > 1024):
+		return nil, fmt.Errorf("option hidden = %d: want 1 to 1024", hidden)
+	}
+	name := "rebar"
+	if mlp {
+		name = "relax"
+	}
+	e := &RelaxCV{name: name, eta0: eta, tau0: tau, lr: lr, tuneTau: tuneTau, mlp: mlp, hidden: hidden}
+	e.Reset()
+	return e, nil
+}
+
+// Info describes the estimator.
+func (e *RelaxCV) Info() Info {
+	info := Info{
+		Name:     e.name,
+		Summary:  "REBAR (Tucker et al. 2017): REINFORCE with the conditional Concrete control variate, η and τ tuned online on the variance (relaxed family)",
+		Unbiased: true,
+		Needs:    NeedsGrad,
+		Cost:     "1 f + 2 ∇f",
+		Stateful: e.lr > 0,
+	}
+	if e.mlp {
+		info.Summary = "RELAX (Grathwohl et al. 2018): REBAR's control variate plus a one-hidden-layer network, all tuned online on the variance (relaxed family)"
+	}
+	if e.lr > 0 && e.tuneTau {
+		info.Needs |= NeedsCurvature
+	}
+	return info
+}
+
+// Reset restores the initial η, τ and network and clears the optimizer.
+func (e *RelaxCV) Reset() {
+	e.eta, e.logTau = e.eta0, math.Log(e.tau0)
+	e.step = 0
+	e.netDim = 0 // the network is rebuilt for the family's dimension
+	clear(e.adamM)
+	clear(e.adamV)
+}
+
+// SetFrozen stops or resumes the adaptation.
+func (e *RelaxCV) SetFrozen(frozen bool) { e.frozen = frozen }
+
+// Frozen reports whether the adaptation is stopped.
+func (e *RelaxCV) Frozen() bool { return e.frozen }
+
+// Tuned returns η and τ.
+func (e *RelaxCV) Tuned() map[string]float64 {
+	return map[string]float64{"eta": e.eta, "tau": math.Exp(e.logTau)}
+}
+
+// Clone returns an independent copy in the same state.
+func (e *RelaxCV) Clone() Estimator {
+	c := *e
+	c.net = append([]float64(nil), e.net...)
+	c.adamM = append([]float64(nil), e.adamM...)
+	c.adamV = append([]float64(nil), e.adamV...)
+	c.dpsi = append([]float64(nil), e.dpsi...)
+	c.u, c.v, c.z, c.zt, c.b, c.x, c.xt, c.gx, c.gxt, c.dzx, c.dzxt, c.cz, c.czt = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+	c.s, c.gi, c.a, c.at, c.xa, c.xtau, c.xat, c.hx, c.hid, c.hidA = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+	return &c
+}
+
+// initNet sizes the network for input dimension d and sets its initial
+// weights: W1 from a fixed generator with scale 1/√d, b1 = 0, w2 = 0,
+// b2 = 0, so that the initial network output is 0.
+func (e *RelaxCV) initNet(d int) {
+	h := e.hidden
+	np := 2 + h*d + 2*h + 1
+	if !e.mlp {
+		np = 2
+	}
+	e.net = grow(e.net, np-2)
+	e.adamM, e.adamV, e.dpsi = grow(e.adamM, np), grow(e.adamV, np), grow(e.dpsi, np)
+	clear(e.adamM)
+	clear(e.adamV)
+	clear(e.net)
+	if e.mlp {
+		rng := rand.New(rand.NewPCG(0x52454c4158, uint64(d)))
+		sc := 1 / math.Sqrt(float64(d))
+		for i := range h * d {
+			e.net[i] = sc * rng.NormFloat64()
+		}
+	}
+	e.netDim = d
+}
+
+// netEval returns r(z), writes ∇_z r into dz, and the pre-activation
+// derivatives into e.hid (t_k) and e.hidA (t'_k). With dir non-nil it also
+// returns D = dir·∇_z r.
+func (e *RelaxCV) netEval(dz, z, dir []float64) (r, dd float64) {
+	d, h := len(z), e.hidden
+	w1, b1, w2 := e.net[:h*d], e.net[h*d:h*d+h], e.net[h*d+h:h*d+2*h]
+	r = e.net[h*d+2*h]
+	clear(dz)
+	for k := range h {
+		row := w1[k*d : (k+1)*d]
+		pre, ak := b1[k], 0.0
+		for j, zj := range z {
+			pre += row[j] * zj
+			if dir != nil {
+				ak += row[j] * dir[j]
+			}
+		}
+		t := math.Tanh(pre)
+		tp := 1 - t*t
+		e.hid[k], e.hidA[k] = t, ak
+		r += w2[k] * t
+		dd += w2[k] * tp * ak
+		for j := range dz {
+			dz[j] += w2[k] * tp * row[j]
+		}
+	}
+	return r, dd
+}
+
+// netParamGrad adds cr ∂r(z)/∂φ + cd ∂D(z, dir)/∂φ to grad (laid out like
+// e.net), after netEval(·, z, dir) filled e.hid and e.hidA.
+func (e *RelaxCV) netParamGrad(grad, z, dir []float64, cr, cd float64) {
+	d, h := len(z), e.hidden
+	w2 := e.net[h*d+h : h*d+2*h]
+	gw1, gb1, gw2 := grad[:h*d], grad[h*d:h*d+h], grad[h*d+h:h*d+2*h]
+	grad[h*d+2*h] += cr
+	for k := range h {
+		t, ak := e.hid[k], e.hidA[k]
+		tp := 1 - t*t
+		tpp := -2 * t * tp
+		gw2[k] += cr*t + cd*tp*ak
+		cb := cr*w2[k]*tp + cd*w2[k]*tpp*ak // coefficient of ∂pre_k
+		gb1[k] += cb
+		row := gw1[k*d : (k+1)*d]
+		cdir := cd * w2[k] * tp
+		for j, zj := range z {
+			row[j] += cb*zj + cdir*dir[j]
+		}
+	}
+}
+
+// Estimate writes the n-sample estimate into grad, then (unless frozen or
+// lr = 0) takes one adaptation step.
+func (e *RelaxCV) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
+	info := e.Info()
+	r, ok := p.(dist.RelaxedConditional)
+	df, ok2 := f.(objective.Differentiable)
+	if !ok2 || n < 1 {
+		return Cost{}, Check(info, p, f, n)
+	}
+	if !ok {
+		return Cost{}, Unsupported(info.Name, "family %s has no conditional relaxation", p.Name())
+	}
+	adapt := e.lr > 0 && !e.frozen
+	cf, curved := f.(objective.Curved)
+	if e.lr > 0 && e.tuneTau && !curved {
+		return Cost{}, Check(info, p, f, n)
+	}
+	checkGrad(grad, p)
+	d, np := p.Dim(), p.NumParams()
+	if e.netDim != d {
+		e.initNet(d)
+	}
+	for _, b := range []*[]float64{&e.u, &e.v, &e.z, &e.zt, &e.b, &e.x, &e.xt, &e.gx, &e.gxt, &e.dzx, &e.dzxt, &e.cz, &e.czt, &e.a, &e.at, &e.xa, &e.xtau, &e.xat, &e.hx} {
+		*b = grow(*b, d)
+	}
+	e.s, e.gi = grow(e.s, np), grow(e.gi, np)
+	e.hid, e.hidA = grow(e.hid, e.hidden), grow(e.hidA, e.hidden)
+	clear(e.dpsi)
+	zero(grad)
+	eta, tau := e.eta, math.Exp(e.logTau)
+	inv := 1 / float64(n)
+	for range n {
+		r.RelaxNoise(e.u, rng)
+		r.Preact(e.z, e.u)
+		r.Hard(e.b, e.z)
+		r.RelaxNoise(e.v, rng)
+		r.CondPreact(e.zt, e.v, e.b)
+		r.Soft(e.x, e.z, tau)
+		r.Soft(e.xt, e.zt, tau)
+		fb := f.Value(e.b)
+		p.Score(e.s, e.b)
+		df.Grad(e.gx, e.x)
+		fxt := df.Grad(e.gxt, e.xt)
+		r.SoftVJP(e.dzx, e.x, e.z, e.gx, tau)     // ∇_z F_τ(z)
+		r.SoftVJP(e.dzxt, e.xt, e.zt, e.gxt, tau) // ∇_z F_τ(z̃)
+		for k := range d {
+			e.cz[k], e.czt[k] = eta*e.dzx[k], eta*e.dzxt[k]
+		}
+		ct := eta * fxt
+		var rzt float64
+		if e.mlp {
+			rzt, _ = e.netEval(e.a, e.zt, nil) // e.a as scratch: ∇_z r(z̃)
+			for k := range d {
+				e.czt[k] += e.a[k]
+			}
+			e.netEval(e.a, e.z, nil)
+			for k := range d {
+				e.cz[k] += e.a[k]
+			}
+			ct += rzt
+		}
+		// ĝ_i.
+		for j, sj := range e.s {
+			e.gi[j] = (fb - ct) * sj
+		}
+		r.PreactVJP(e.gi, e.u, e.cz)
+		for k := range d {
+			e.czt[k] = -e.czt[k]
+		}
+		r.CondPreactVJP(e.gi, e.v, e.b, e.czt)
+		for j, g := range e.gi {
+			grad[j] += g * inv
+		}
+		if !adapt {
+			continue
+		}
+		// Variance gradient: 2/n ∂Q/∂ψ at fixed ĝ_i.
+		r.PreactJVP(e.a, e.u, e.gi)
+		r.CondPreactJVP(e.at, e.v, e.b, e.gi)
+		ss := 0.0
+		for j, sj := range e.s {
+			ss += sj * e.gi[j]
+		}
+		c := 2 * inv
+		e.dpsi[0] += c * (dotF(e.a, e.dzx) - dotF(e.at, e.dzxt) - fxt*ss)
+		if e.tuneTau {
+			// ∂/∂τ of a·∇_z F_τ(z) = (H ⊙ x_τ)·x_a + ∇f·x_aτ, likewise at z̃,
+			// and ∂F_τ(z̃)/∂τ = ∇f(x̃)·x̃_τ.
+			r.SoftTangents(e.xa, e.xtau, e.xat, e.x, e.z, e.a, tau)
+			cf.HessDiag(e.hx, e.x)
+			dz := 0.0
+			for k := range d {
+				dz += e.hx[k]*e.xtau[k]*e.xa[k] + e.gx[k]*e.xat[k]
+			}
+			r.SoftTangents(e.xa, e.xtau, e.xat, e.xt, e.zt, e.at, tau)
+			cf.HessDiag(e.hx, e.xt)
+			dzt, dft := 0.0, 0.0
+			for k := range d {
+				dzt += e.hx[k]*e.xtau[k]*e.xa[k] + e.gxt[k]*e.xat[k]
+				dft += e.gxt[k] * e.xtau[k]
+			}
+			e.dpsi[1] += c * eta * (dz - dzt - dft*ss) * tau // d/d log τ
+		}
+		if e.mlp {
+			g := e.dpsi[2:]
+			e.netEval(e.cz, e.z, e.a) // e.cz reused as scratch
+			e.netParamGrad(g, e.z, e.a, 0, c)
+			e.netEval(e.cz, e.zt, e.at)
+			e.netParamGrad(g, e.zt, e.at, -c*ss, -c)
+		}
+	}
+	if adapt {
+		e.adamStep()
+	}
+	return Cost{F: n, Grad: 2 * n}, nil
+}
+
+// adamStep moves (η, log τ, φ) against e.dpsi with Adam (β1 = 0.9,
+// β2 = 0.999, ε = 1e-8, bias-corrected).
+func (e *RelaxCV) adamStep() {
+	const b1, b2, eps = 0.9, 0.999, 1e-8
+	e.step++
+	c1 := 1 - math.Pow(b1, float64(e.step))
+	c2 := 1 - math.Pow(b2, float64(e.step))
+	for i, g := range e.dpsi {
+		if math.IsNaN(g) || math.IsInf(g, 0) {
+			continue
+		}
+		e.adamM[i] = b1*e.adamM[i] + (1-b1)*g
+		e.adamV[i] = b2*e.adamV[i] + (1-b2)*g*g
+		delta := e.lr * (e.adamM[i] / c1) / (math.Sqrt(e.adamV[i]/c2) + eps)
+		switch i {
+		case 0:
+			e.eta -= delta
+		case 1:
+			if e.tuneTau {
+				// τ stays in [1e-3, 1e3]: beyond, the relaxation over- or
+				// underflows.
+				e.logTau = min(max(e.logTau-delta, math.Log(1e-3)), math.Log(1e3))
+			}
+		default:
+			e.net[i-2] -= delta
+		}
+	}
+}
+
+// dotF returns Σ a_i b_i.
+func dotF(a, b []float64) float64 {
+	s := 0.0
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+// relaxCVFactory reads the options shared by rebar and relax.
+func relaxCVFactory(mlp bool) Factory {
+	return func(o *Options) (Estimator, error) {
+		eta, err := o.Float("eta", 1)
+		if err != nil {
+			return nil, err
+		}
+		tau, err := o.Float("tau", 0.5)
+		if err != nil {
+			return nil, err
+		}
+		lr, err := o.Float("lr", 0.01)
+		if err != nil {
+			return nil, err
+		}
+		tuneTau, err := o.Bool("tune_tau", true)
+		if err != nil {
+			return nil, err
+		}
+		hidden := 0
+		if mlp {
+			if hidden, err = o.Int("hidden", 16); err != nil {
+				return nil, err
+			}
+		}
+		return NewRelaxCV(mlp, eta, tau, lr, tuneTau, hidden)
+	}
+}
