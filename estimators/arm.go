@@ -25,6 +25,7 @@ func (*ARM) Info() Info {
 		Name:     "arm",
 		Summary:  "ARM (Yin & Zhou 2019): antithetic pair f(1[u>σ(−α)]) − f(1[u<σ(α)]) times (u − ½) (independent Bernoulli)",
 		Unbiased: true,
+		Needs:    NeedsBinary,
 		Cost:     "2 f",
 	}
 }

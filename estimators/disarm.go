@@ -27,6 +27,7 @@ func (*DisARM) Info() Info {
 		Name:     "disarm",
 		Summary:  "DisARM (Dong, Mnih & Tucker 2020): ARM with the augmentation integrated out (independent Bernoulli)",
 		Unbiased: true,
+		Needs:    NeedsBinary,
 		Cost:     "2 f",
 	}
 }

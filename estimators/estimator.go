@@ -37,9 +37,18 @@ const (
 	NeedsMVD
 	// NeedsMoments: the family implements dist.Moments.
 	NeedsMoments
+	// NeedsBinary: the family implements dist.Binary (independent
+	// Bernoullis).
+	NeedsBinary
+	// NeedsRelaxed: the family implements dist.Relaxed (Concrete /
+	// Gumbel-Softmax relaxation).
+	NeedsRelaxed
+	// NeedsRelaxedConditional: the family implements
+	// dist.RelaxedConditional (the relaxation given the discrete outcome).
+	NeedsRelaxedConditional
 )
 
-var needNames = []string{"reparam", "grad f", "hessian f", "finite", "mvd", "moments"}
+var needNames = []string{"reparam", "grad f", "hessian f", "finite", "mvd", "moments", "binary", "relaxed", "relaxed|b"}
 
 // String lists the capabilities, e.g. "reparam+grad f", or "-" for none.
 func (n Needs) String() string {
@@ -161,6 +170,21 @@ func CheckFamily(info Info, p dist.Distribution) error {
 	if info.Needs&NeedsMoments != 0 {
 		if _, ok := p.(dist.Moments); !ok {
 			return Unsupported(info.Name, "family %s has no mean/variance gradients", p.Name())
+		}
+	}
+	if info.Needs&NeedsBinary != 0 {
+		if _, ok := p.(dist.Binary); !ok {
+			return Unsupported(info.Name, "family %s is not a (vector of independent) Bernoulli", p.Name())
+		}
+	}
+	if info.Needs&NeedsRelaxed != 0 {
+		if _, ok := p.(dist.Relaxed); !ok {
+			return Unsupported(info.Name, "family %s has no Concrete relaxation", p.Name())
+		}
+	}
+	if info.Needs&NeedsRelaxedConditional != 0 {
+		if _, ok := p.(dist.RelaxedConditional); !ok {
+			return Unsupported(info.Name, "family %s has no conditional relaxation", p.Name())
 		}
 	}
 	return nil

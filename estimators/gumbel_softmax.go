@@ -41,14 +41,14 @@ func (e *GumbelSoftmax) Info() Info {
 		return Info{
 			Name:    "st-gumbel",
 			Summary: "straight-through Gumbel-Softmax: ∇f at the hard sample through the relaxed Jacobian (biased; relaxed family)",
-			Needs:   NeedsGrad,
+			Needs:   NeedsGrad | NeedsRelaxed,
 			Cost:    "1 ∇f",
 		}
 	}
 	return Info{
 		Name:    "gumbel-softmax",
 		Summary: "Gumbel-Softmax/Concrete: pathwise gradient of f at the relaxed sample (biased; relaxed family)",
-		Needs:   NeedsGrad,
+		Needs:   NeedsGrad | NeedsRelaxed,
 		Cost:    "1 ∇f",
 	}
 }

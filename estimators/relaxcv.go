@@ -75,7 +75,7 @@ func (e *RelaxCV) Info() Info {
 		Name:     e.name,
 		Summary:  "REBAR (Tucker et al. 2017): REINFORCE with the conditional Concrete control variate, η and τ tuned online on the variance (relaxed family)",
 		Unbiased: true,
-		Needs:    NeedsGrad,
+		Needs:    NeedsGrad | NeedsRelaxedConditional,
 		Cost:     "1 f + 2 ∇f",
 		Stateful: e.lr > 0,
 	}

@@ -26,7 +26,7 @@ func (*ST) Info() Info {
 	return Info{
 		Name:    "st",
 		Summary: "straight-through Bernoulli: ∇f(b) times σ'(logit) (biased; independent Bernoulli)",
-		Needs:   NeedsGrad,
+		Needs:   NeedsGrad | NeedsBinary,
 		Cost:    "1 ∇f",
 	}
 }

@@ -2,6 +2,7 @@ package figure
 
 import (
 	"bytes"
+	"fmt"
 	"image/color"
 	"image/png"
 	"math"
@@ -222,7 +223,7 @@ func TestParseFormats(t *testing.T) {
 }
 
 func TestFallbackAvoidsBuiltins(t *testing.T) {
-	for _, lab := range []string{"score-copy", "my-estimator", "a", "b", "c", "d", "e", "f", "g", "h", "rebar", "relax"} {
+	for _, lab := range []string{"score-copy", "my-estimator", "a", "b", "c", "d", "e", "f", "g", "h", "rebar-2", "relax-nn"} {
 		st := StyleOf(lab)
 		if builtinPair(st.Fill, st.Glyph) {
 			t.Errorf("%s has a built-in colour and marker: %+v", lab, st)
@@ -249,5 +250,16 @@ func TestLinesSkippedAndFacets(t *testing.T) {
 		if _, err := Lines("q", rows, bad, nil); err == nil {
 			t.Errorf("Lines(%+v): no error", bad)
 		}
+	}
+}
+
+func TestBuiltinStylesDistinct(t *testing.T) {
+	seen := map[string]string{}
+	for name, st := range builtinStyles {
+		key := fmt.Sprintf("%v/%T", st.Color, st.Glyph)
+		if other, dup := seen[key]; dup {
+			t.Errorf("%s and %s share colour and marker", name, other)
+		}
+		seen[key] = name
 	}
 }

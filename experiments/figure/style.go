@@ -45,6 +45,16 @@ var builtinStyles = map[string]Style{
 	"delta":         {Color: darkYellow, Fill: Yellow, Glyph: draw.CrossGlyph{}},
 	"pathwise":      {Color: BluishGreen, Fill: BluishGreen, Glyph: draw.BoxGlyph{}},
 	"mvd":           {Color: Blue, Fill: Blue, Glyph: draw.RingGlyph{}},
+	// Discrete-variable estimators: the palette again, with other markers
+	// and dashed lines.
+	"arm":            {Color: Orange, Fill: Orange, Glyph: draw.CircleGlyph{}, Dashes: []vg.Length{vg.Points(4), vg.Points(2)}},
+	"disarm":         {Color: BluishGreen, Fill: BluishGreen, Glyph: draw.TriangleGlyph{}, Dashes: []vg.Length{vg.Points(4), vg.Points(2)}},
+	"rebar":          {Color: Blue, Fill: Blue, Glyph: draw.PyramidGlyph{}, Dashes: []vg.Length{vg.Points(4), vg.Points(2)}},
+	"relax":          {Color: ReddishPurple, Fill: ReddishPurple, Glyph: draw.SquareGlyph{}, Dashes: []vg.Length{vg.Points(4), vg.Points(2)}},
+	"gumbel-softmax": {Color: SkyBlue, Fill: SkyBlue, Glyph: draw.CircleGlyph{}, Dashes: []vg.Length{vg.Points(1), vg.Points(2)}},
+	"st-gumbel":      {Color: Vermillion, Fill: Vermillion, Glyph: draw.BoxGlyph{}, Dashes: []vg.Length{vg.Points(1), vg.Points(2)}},
+	"st":             {Color: Black, Fill: Black, Glyph: draw.TriangleGlyph{}, Dashes: []vg.Length{vg.Points(1), vg.Points(2)}},
+	"muprop":         {Color: darkYellow, Fill: Yellow, Glyph: draw.RingGlyph{}, Dashes: []vg.Length{vg.Points(1), vg.Points(2)}},
 }
 
 var fallbackGlyphs = []draw.GlyphDrawer{
@@ -59,10 +69,9 @@ var fallbackDashes = [][]vg.Length{
 }
 
 // StyleOf returns the style of the estimator labelled label. The built-in
-// estimators (score, score+ma, score+loo, score+optimal, score+const, delta,
-// pathwise, mvd) have fixed styles with solid lines; any other label gets a
-// dashed style chosen by a hash of the label, so that it is the same in
-// every figure and every run.
+// estimators have fixed styles (solid lines for the continuous ones, dashed
+// for the discrete ones); any other label gets a dashed style chosen by a
+// hash of the label, so that it is the same in every figure and every run.
 func StyleOf(label string) Style {
 	if s, ok := builtinStyles[label]; ok {
 		return s

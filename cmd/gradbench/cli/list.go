@@ -156,6 +156,14 @@ func capabilities(p dist.Distribution) string {
 	if _, ok := p.(dist.Moments); ok {
 		c = append(c, "moments")
 	}
+	if _, ok := p.(dist.Binary); ok {
+		c = append(c, "binary")
+	}
+	if _, ok := p.(dist.RelaxedConditional); ok {
+		c = append(c, "relaxed, relaxed|b")
+	} else if _, ok := p.(dist.Relaxed); ok {
+		c = append(c, "relaxed")
+	}
 	if len(c) == 0 {
 		return "-"
 	}
