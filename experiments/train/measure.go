@@ -73,10 +73,13 @@ func (m *measurer) objective(p dist.Distribution) (value, se float64, err error)
 
 // gradVariance returns the mean over components of the sample variance of
 // m.draws gradient estimates at p, and the number of draws excluded as not
-// finite (the variance is NaN if fewer than two are finite). The measuring estimator is reset first: for a stateful estimator
-// this is the variance of a freshly reset one, not of the training
-// estimator's current state.
-func (m *measurer) gradVariance(p dist.Distribution) (v float64, nonfinite int, err error) {
+// finite (the variance is NaN if fewer than two are finite). For an
+// estimators.Adaptive training estimator (REBAR, RELAX) the draws come from
+// a frozen clone of it, so they measure the estimator in its current tuned
+// state without changing it. Otherwise the measuring estimator is reset
+// first: for another stateful estimator (a moving-average baseline) this is
+// the variance of a freshly reset one.
+func (m *measurer) gradVariance(p dist.Distribution, training estimators.Estimator) (v float64, nonfinite int, err error) {
 	if m.draws == 0 {
 		return math.NaN(), 0, nil
 	}
@@ -85,11 +88,18 @@ func (m *measurer) gradVariance(p dist.Distribution) (v float64, nonfinite int, 
 		m.g, m.comp = make([]float64, k), make([]stats.Moments, k)
 	}
 	clear(m.comp)
-	if r, ok := m.est.(estimators.Resetter); ok {
+	est := m.est
+	if a, ok := training.(estimators.Adaptive); ok {
+		c := a.Clone()
+		if ca, ok := c.(estimators.Adaptive); ok {
+			ca.SetFrozen(true)
+		}
+		est = c
+	} else if r, ok := est.(estimators.Resetter); ok {
 		r.Reset()
 	}
 	for range m.draws {
-		if _, err := m.est.Estimate(m.g, p, m.f, m.n, m.rng); err != nil {
+		if _, err := est.Estimate(m.g, p, m.f, m.n, m.rng); err != nil {
 			return math.NaN(), 0, err
 		}
 		if !allFinite(m.g) {

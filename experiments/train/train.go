@@ -318,7 +318,7 @@ func (st *setup) run(ctx context.Context, e spec.Estimator, seed int) ([]store.C
 			return false
 		}
 		pt.ObjectiveMethod = st.method
-		if pt.GradVariance, pt.GradNonfinite, err = m.gradVariance(p); err != nil {
+		if pt.GradVariance, pt.GradNonfinite, err = m.gradVariance(p, est); err != nil {
 			points = stop(step, "measuring the gradient variance: %v", err)
 			return false
 		}
