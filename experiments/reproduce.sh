@@ -45,6 +45,11 @@ for s in "${specs[@]}"; do
   if [ -e "results/$s/cells.csv" ]; then
     "$bin" table -layout summary -format markdown "results/$s" > "paper/tables/$s.md"
     "$bin" table -layout summary -format latex "results/$s" > "paper/tables/$s.tex"
+    case "$s" in
+      discrete-*) # estimators of different cost: variance × evaluations per estimate too
+        "$bin" table -layout summary -cost -format markdown "results/$s" > "paper/tables/$s-cost.md"
+        "$bin" table -layout summary -cost -format latex "results/$s" > "paper/tables/$s-cost.tex" ;;
+    esac
   else
     "$bin" table -format markdown "results/$s" > "paper/tables/$s.md"
     "$bin" table -format latex "results/$s" > "paper/tables/$s.tex"
