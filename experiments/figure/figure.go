@@ -600,15 +600,30 @@ func (f *Figure) Size() (w, h vg.Length, err error) {
 func (f *Figure) size() (w, h vg.Length, err error) {
 	_, lw := f.legend()
 	w = vg.Length(len(f.Panels))*PanelWidth + lw
-	h = PanelHeight + f.captionHeight(w) + f.titleHeight()
+	h = PanelHeight + f.captionHeight(w) + f.titleHeight(w)
 	return w, h, nil
 }
 
-func (f *Figure) titleHeight() vg.Length {
+// titleLines returns the title's lines: its own lines, each wrapped to the
+// figure's width w.
+func (f *Figure) titleLines(w vg.Length) []string {
 	if f.Title == "" {
+		return nil
+	}
+	sty := textStyle(titleFont)
+	var lines []string
+	for _, l := range strings.Split(f.Title, "\n") {
+		lines = append(lines, wrap(sty, l, w-vg.Points(16))...)
+	}
+	return lines
+}
+
+func (f *Figure) titleHeight(w vg.Length) vg.Length {
+	lines := f.titleLines(w)
+	if len(lines) == 0 {
 		return 0
 	}
-	return textStyle(titleFont).Height("X") + vg.Points(6)
+	return vg.Length(len(lines))*textStyle(titleFont).Height("X")*1.15 + vg.Points(6)
 }
 
 func (f *Figure) captionHeight(w vg.Length) vg.Length {
@@ -626,11 +641,14 @@ func (f *Figure) draw(c draw.Canvas, preps []prepared) error {
 	c.Fill(c.Rectangle.Path())
 	w := c.Max.X - c.Min.X
 	// Title.
-	if f.Title != "" {
+	if lines := f.titleLines(w); len(lines) > 0 {
 		sty := textStyle(titleFont)
 		sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
-		c.FillText(sty, vg.Point{X: c.Min.X + w/2, Y: c.Max.Y - vg.Points(3)}, f.Title)
-		c.Max.Y -= f.titleHeight()
+		lh := sty.Height("X") * 1.15
+		for i, l := range lines {
+			c.FillText(sty, vg.Point{X: c.Min.X + w/2, Y: c.Max.Y - vg.Points(3) - vg.Length(i)*lh}, l)
+		}
+		c.Max.Y -= f.titleHeight(w)
 	}
 	// Caption.
 	if capt := f.caption(); capt != "" {

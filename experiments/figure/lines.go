@@ -291,7 +291,7 @@ func Lines(name string, rows []store.Row, rec spec.Plot, exact ExactFunc) ([]*Fi
 		if fig.Title == "" {
 			fig.Title = describe(fc.rows[0], rec.X)
 		} else if len(facets) > 1 {
-			fig.Title += " — " + describe(fc.rows[0], rec.X)
+			fig.Title += "\n" + describe(fc.rows[0], rec.X)
 		}
 		// Components in order of appearance (or of rec.Params).
 		var params []string
