@@ -5,9 +5,9 @@
 // The decision rule (documented for users in README.md):
 //
 //   - A variance increase fails the check when it is statistically
-//     significant at family-wise error rate Alpha across all compared rows
-//     (Holm's step-down correction of one-sided p-values) and larger than
-//     the practical Threshold (default +10%).
+//     significant at family-wise error rate Alpha (Holm's step-down
+//     correction of one-sided p-values) and larger than the practical
+//     Threshold (default +10%).
 //   - An estimator that declares itself unbiased fails when its bias is
 //     significant at family-wise rate Alpha (Holm-corrected two-sided
 //     batch-means t-tests against the reference, on the replication
@@ -18,7 +18,16 @@
 //     normal; the t distribution with B − 1 degrees of freedom accounts for
 //     the estimated spread.
 //   - Non-finite estimates where the baseline had none fail.
+//   - Differences at the level of floating-point rounding (below 1e-12
+//     times the larger of 1 and the quantity's scale) count as zero, both
+//     for the bias and for a variance, so exact estimators and zero
+//     gradients do not fail on residues near 1e-17.
 //   - Improvements, new cells and removed cells are reported, never fail.
+//
+// The family of the Holm correction is every test that can fail the check:
+// the variance-increase and bias tests of every compared row, of every
+// results folder compared together (gradbench check with several folders),
+// so that the chance that an unchanged estimator fails is at most Alpha.
 //
 // The variance test is a rank test on the replication blocks: every block is
 // an independent random stream, so its sample variance is an independent
@@ -165,10 +174,25 @@ func kvs(kv []store.KV) string {
 	return "(" + strings.Join(parts, ",") + ")"
 }
 
-// numericallyZero reports whether a sample variance is zero up to rounding
-// (relative to the squared mean), as for an estimator that is exact.
+// roundingFloor is the size below which a difference or a standard
+// deviation counts as floating-point rounding: 1e-12 times the larger of 1
+// and the quantity's scale. Estimates of exactly-zero gradients or of an
+// exact estimator carry residues near 1e-17 that must not count as bias or
+// variance.
+const roundingFloor = 1e-12
+
+// numericallyZero reports whether a sample variance is zero up to rounding,
+// as for an estimator that is exact: its standard deviation is below
+// roundingFloor × max(1, |mean|).
 func numericallyZero(r *store.Row) bool {
-	return r.Variance <= 1e-20*r.Mean*r.Mean || r.Variance == 0
+	scale := max(1, math.Abs(r.Mean))
+	return r.Variance == 0 || r.Variance <= roundingFloor*roundingFloor*scale*scale
+}
+
+// roundingBias reports whether the bias of r is within rounding of zero:
+// |mean − reference| ≤ roundingFloor × max(1, |reference|).
+func roundingBias(r *store.Row) bool {
+	return math.Abs(r.Mean-r.Reference) <= roundingFloor*max(1, math.Abs(r.Reference))
 }
 
 func summary(r *store.Row) stats.VarianceSummary {
@@ -182,9 +206,21 @@ func Compare(base, cur []store.Row, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	exps := map[string]bool{}
+	for _, rows := range [][]store.Row{base, cur} {
+		for i := range rows {
+			exps[rows[i].Experiment] = true
+		}
+	}
+	key := Key
+	if len(exps) > 1 {
+		// Several suites compared together: their cells are told apart by
+		// the experiment's name.
+		key = func(r *store.Row) string { return r.Experiment + ": " + Key(r) }
+	}
 	baseBy := map[string]*store.Row{}
 	for i := range base {
-		k := Key(&base[i])
+		k := key(&base[i])
 		if _, dup := baseBy[k]; dup {
 			return nil, fmt.Errorf("baseline has two rows for %s", k)
 		}
@@ -194,7 +230,7 @@ func Compare(base, cur []store.Row, opts Options) (*Report, error) {
 	seen := map[string]bool{}
 	for i := range cur {
 		n := &cur[i]
-		k := Key(n)
+		k := key(n)
 		if seen[k] {
 			return nil, fmt.Errorf("new results have two rows for %s", k)
 		}
@@ -257,9 +293,12 @@ func Compare(base, cur []store.Row, opts Options) (*Report, error) {
 	if len(idx) == 0 {
 		return rep, nil
 	}
-	// The family for each rule is every compared row; one-sided p-values
-	// for "worse" and "better" are corrected separately, each at Alpha.
-	adjUp, adjDown, adjBias := stats.HolmAdjust(pUp), stats.HolmAdjust(pDown), stats.HolmAdjust(pBias)
+	// The failing rules (variance increase, bias) form one family, so that
+	// the chance of any false failure is at most Alpha; improvements are
+	// reported from their own family.
+	adjFail := stats.HolmAdjust(append(slices.Clone(pUp), pBias...))
+	adjUp, adjBias := adjFail[:len(pUp)], adjFail[len(pUp):]
+	adjDown := stats.HolmAdjust(pDown)
 	for j, i := range idx {
 		r := &rep.Rows[i]
 		r.P, r.BiasP = adjUp[j], adjBias[j]
@@ -267,7 +306,7 @@ func Compare(base, cur []store.Row, opts Options) (*Report, error) {
 		case r.New.Nonfinite > 0 && r.Base.Nonfinite == 0:
 			r.Status = NonFinite
 			r.Note = fmt.Sprintf("%d non-finite estimates (baseline: none)", r.New.Nonfinite)
-		case r.New.Unbiased && adjBias[j] <= opts.Alpha && math.Abs(r.BiasZ) > opts.BiasSE:
+		case r.New.Unbiased && adjBias[j] <= opts.Alpha && math.Abs(r.BiasZ) > opts.BiasSE && !roundingBias(r.New):
 			r.Status = Biased
 			r.Note = fmt.Sprintf("bias %.3g = %.1f SE", r.New.Bias, r.BiasZ)
 		case adjUp[j] <= opts.Alpha && r.Ratio > 1+opts.Threshold:

@@ -129,3 +129,22 @@ func TestBenchfmt(t *testing.T) {
 		t.Errorf("got %q, want %q", buf.String(), want)
 	}
 }
+
+func TestRoundingResidues(t *testing.T) {
+	// An exact estimator of a zero gradient: mean and spread are rounding
+	// residues, so neither the bias nor the variance may fail.
+	base := []store.Row{row("exact", "mu", 1e-34)}
+	cur := []store.Row{row("exact", "mu", 4e-34)}
+	for _, r := range []*store.Row{&base[0], &cur[0]} {
+		r.Reference, r.Mean = 0, 3e-17
+		r.SE = 1e-19
+	}
+	if rep := compare(t, base, cur); rep.Failed() {
+		t.Errorf("rounding residues failed: %s", rep.Summary())
+	}
+	// A real bias of 1e-6 on a gradient near 1 with a tiny SE still fails.
+	cur[0].Reference, cur[0].Mean = 1, 1+1e-6
+	if rep := compare(t, base, cur); !rep.Failed() {
+		t.Errorf("bias of 1e-6 at 1e4 SE passed: %s", rep.Summary())
+	}
+}

@@ -19,8 +19,9 @@ var ErrRegression = errors.New("variance regression check failed")
 func init() {
 	register(&command{
 		name: "check",
-		args: "[-baseline DIR] [-alpha A] [-threshold T] [-format text|markdown] [-all] [-benchfmt FILE] [-update] RESULTS",
-		summary: `compare RESULTS (a results folder of the regression suite) with a committed baseline:
+		args: "[-baseline DIR] [-alpha A] [-threshold T] [-format text|markdown] [-all] [-benchfmt FILE] [-update] RESULTS...",
+		summary: `compare RESULTS (results folders of the regression suites) with a committed baseline
+(DIR/<experiment> for each, or DIR itself for one folder), all rows as one family:
 fail (exit 1) when a variance increase is significant at family-wise α (Holm) and
 above the threshold, when an unbiased estimator is biased by more than 4 SE
 (Holm-corrected), or when non-finite estimates appear; -update rewrites the baseline`,
@@ -31,41 +32,62 @@ above the threshold, when an unbiased estimator is biased by more than 4 SE
 func runCheck(stdout, stderr io.Writer, args []string) error {
 	c := commands["check"]
 	fs := newFlagSet(c.name, c.args, c.summary, stderr)
-	baseline := fs.String("baseline", filepath.Join("results", "baseline"), "baseline results `folder`")
+	baseline := fs.String("baseline", filepath.Join("results", "baseline"), "baseline `folder`: holds one folder per experiment, or is itself a results folder")
 	alpha := fs.Float64("alpha", 0.05, "family-wise error rate of each decision rule")
 	threshold := fs.Float64("threshold", 0.10, "practical threshold: fail only on variance increases above this `fraction`")
 	biasSE := fs.Float64("bias-se", 4, "bias threshold in standard errors for unbiased estimators")
 	format := fs.String("format", "text", "table `format`: text or markdown")
 	all := fs.Bool("all", false, "list unchanged rows too")
 	benchfmt := fs.String("benchfmt", "", "also write RESULTS in Go benchmark format to `FILE` (for benchstat)")
-	update := fs.Bool("update", false, "copy RESULTS into the baseline folder instead of comparing")
+	update := fs.Bool("update", false, "copy each RESULTS folder into the baseline (DIR/<experiment>) instead of comparing")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() == 0 {
 		fs.Usage()
-		return usagef("check needs exactly one RESULTS folder, got %d arguments", fs.NArg())
+		return usagef("check needs at least one RESULTS folder")
 	}
 	f, err := table.ParseFormat(*format)
 	if err != nil || (f != table.Text && f != table.Markdown) {
 		return usagef("check: -format %q: want text or markdown", *format)
 	}
-	dir := fs.Arg(0)
-	cur, err := store.LoadCells(dir)
-	if err != nil {
-		return usagef("check: %v", err)
+	var cur, base []store.Row
+	var benchRows []store.Row
+	for _, dir := range fs.Args() {
+		rows, err := store.LoadCells(dir)
+		if err != nil {
+			return usagef("check: %v", err)
+		}
+		if len(rows) == 0 {
+			return usagef("check: %s has no rows", dir)
+		}
+		benchRows = append(benchRows, rows...)
+		if *update {
+			if err := updateBaseline(stdout, dir, filepath.Join(*baseline, rows[0].Experiment), rows); err != nil {
+				return err
+			}
+			continue
+		}
+		bdir := filepath.Join(*baseline, rows[0].Experiment)
+		if _, err := os.Stat(filepath.Join(*baseline, store.CellsFile)); err == nil {
+			if fs.NArg() > 1 {
+				return usagef("check: %s is a single results folder; with several RESULTS, -baseline names a folder of one folder per experiment", *baseline)
+			}
+			bdir = *baseline
+		}
+		b, err := store.LoadCells(bdir)
+		if err != nil {
+			return usagef("check: baseline: %v (create it with -update)", err)
+		}
+		cur, base = append(cur, rows...), append(base, b...)
 	}
 	if *benchfmt != "" {
-		if err := writeBenchfmt(*benchfmt, cur); err != nil {
+		if err := writeBenchfmt(*benchfmt, benchRows); err != nil {
 			return err
 		}
 	}
 	if *update {
-		return updateBaseline(stdout, dir, *baseline, cur)
-	}
-	base, err := store.LoadCells(*baseline)
-	if err != nil {
-		return usagef("check: baseline: %v (create it with -update)", err)
+		return nil
 	}
 	rep, err := check.Compare(base, cur, check.Options{Alpha: *alpha, Threshold: *threshold, BiasSE: *biasSE})
 	if err != nil {
