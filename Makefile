@@ -18,6 +18,24 @@ test: lint unit regress
 $(BIN):
 	$(GO) build -o $(BIN) ./cmd/gradbench
 
+## lint: gofmt (check only) and go vet.
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## unit: unit, conformance and acceptance tests.
+unit:
+	$(GO) test -count=1 -timeout 20m ./...
+
+## bench: ns/sample of every estimator beside a hand-written loop.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./estimators/...
+
+## fuzz: fuzz the spec parser (not run in CI).
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./experiments/spec
+
 ## regress: run the regression suites and compare them, as one family of
 ## tests, with the baseline.
 regress: $(BIN)
