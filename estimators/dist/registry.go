@@ -1,9 +1,10 @@
 package dist
 
 import (
+	"github.com/gradbench/gradbench/estimators/internal/params"
+
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -64,29 +65,18 @@ func Lookup(name string) (Family, bool) {
 // New builds the named family from named scalar parameters, filling in
 // defaults. It returns an error for an unknown family, an unknown or missing
 // parameter, or an invalid value.
-func New(name string, params map[string]float64) (Distribution, error) {
+func New(name string, given map[string]float64) (Distribution, error) {
 	f, ok := Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("unknown distribution %q (known: %s)", name, strings.Join(Families(), ", "))
 	}
-	full := make(map[string]float64, len(f.Params))
-	known := make([]string, 0, len(f.Params))
-	for _, p := range f.Params {
-		known = append(known, p.Name)
-		v, given := params[p.Name]
-		switch {
-		case given:
-			full[p.Name] = v
-		case math.IsNaN(p.Default):
-			return nil, fmt.Errorf("distribution %q: missing parameter %q", name, p.Name)
-		default:
-			full[p.Name] = p.Default
-		}
+	specs := make([]params.Spec, len(f.Params))
+	for i, p := range f.Params {
+		specs[i] = params.Spec{Name: p.Name, Default: p.Default}
 	}
-	for _, k := range slices.Sorted(maps.Keys(params)) {
-		if _, ok := full[k]; !ok {
-			return nil, fmt.Errorf("distribution %q: unknown parameter %q (known: %s)", name, k, strings.Join(known, ", "))
-		}
+	full, err := params.Fill("distribution", name, specs, given, false)
+	if err != nil {
+		return nil, err
 	}
 	return f.Make(full)
 }

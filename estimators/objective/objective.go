@@ -8,9 +8,10 @@
 package objective
 
 import (
+	"github.com/gradbench/gradbench/estimators/internal/params"
+
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -100,32 +101,18 @@ func Lookup(name string) (Kind, bool) {
 
 // New builds the named objective from named scalar parameters, filling in
 // defaults; unknown objectives and unknown or missing parameters are errors.
-func New(name string, params map[string]float64) (Objective, error) {
+func New(name string, given map[string]float64) (Objective, error) {
 	k, ok := Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("unknown objective %q (known: %s)", name, strings.Join(Names(), ", "))
 	}
-	full := make(map[string]float64, len(k.Params))
-	known := make([]string, 0, len(k.Params))
-	for _, p := range k.Params {
-		known = append(known, p.Name)
-		v, given := params[p.Name]
-		switch {
-		case given:
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("objective %q: parameter %s = %v, want a finite number", name, p.Name, v)
-			}
-			full[p.Name] = v
-		case math.IsNaN(p.Default):
-			return nil, fmt.Errorf("objective %q: missing parameter %q", name, p.Name)
-		default:
-			full[p.Name] = p.Default
-		}
+	specs := make([]params.Spec, len(k.Params))
+	for i, p := range k.Params {
+		specs[i] = params.Spec{Name: p.Name, Default: p.Default}
 	}
-	for _, key := range slices.Sorted(maps.Keys(params)) {
-		if _, ok := full[key]; !ok {
-			return nil, fmt.Errorf("objective %q: unknown parameter %q (known: %s)", name, key, strings.Join(known, ", "))
-		}
+	full, err := params.Fill("objective", name, specs, given, true)
+	if err != nil {
+		return nil, err
 	}
 	return k.Make(full)
 }
