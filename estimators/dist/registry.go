@@ -1,13 +1,13 @@
 package dist
 
 import (
-	"github.com/gradbench/gradbench/estimators/internal/params"
-
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/gradbench/gradbench/estimators/internal/params"
 )
 
 // Param describes one named scalar parameter accepted by a family's

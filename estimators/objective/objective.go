@@ -8,13 +8,13 @@
 package objective
 
 import (
-	"github.com/gradbench/gradbench/estimators/internal/params"
-
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/gradbench/gradbench/estimators/internal/params"
 )
 
 // Objective is an integrand f: R^D → R.
