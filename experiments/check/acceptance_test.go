@@ -58,7 +58,7 @@ func loadSuite(t *testing.T, path, profile string) *spec.Spec {
 
 func compare(t *testing.T, base, cur []store.Row) *check.Report {
 	t.Helper()
-	rep, err := check.Compare(base, cur, check.Options{})
+	rep, err := check.Compare(base, cur, check.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,15 +89,17 @@ func TestSuiteUnchangedPasses(t *testing.T) {
 }
 
 // TestFalsePositiveRate runs both regression suites with 20 seeds other
-// than the baselines' and counts runs whose check fails. It uses the
-// suites' quick profile (10000 replications in 20 blocks per cell) to keep
-// CI fast; the tests' validity does not depend on the size
-// (GRADBENCH_TEST_PROFILE=full runs the full size). The check controls the
-// family-wise error rate at α = 0.05 per rule, so the expected number of
-// failing runs is at most about 1 of 20 (more precisely, with the variance
-// and bias rules each at 0.05 and a +10% practical threshold on top, the
-// rate is well below 2 × 0.05); the assertion allows at most 1. The seeds
-// are fixed, so the test is deterministic.
+// than the baselines' and counts runs whose check fails; the acceptance
+// bound is at most 1 of 20. The check bounds the probability that one run
+// of unchanged code fails by α = 0.05 (one Holm family for every failing
+// test), under which P(≥ 2 of 20) could reach 0.26; in fact the rank and
+// batch-means tests are conservative here (their p-values are discrete and
+// most rows are far from any threshold), and the measured rate is far
+// below α: 0 of 20 at the quick size, 1 of 20 at full size. The seeds are
+// fixed, so the test is deterministic. It uses the suites' quick profile
+// (10000 replications in 20 blocks per cell) to keep CI fast; the tests'
+// validity does not depend on the size (GRADBENCH_TEST_PROFILE=full runs
+// the full size).
 func TestFalsePositiveRate(t *testing.T) {
 	var suites []*spec.Spec
 	var bases [][]store.Row

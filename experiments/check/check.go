@@ -56,33 +56,33 @@ import (
 	"github.com/gradbench/gradbench/experiments/table"
 )
 
-// Options sets the decision rule.
+// Options sets the decision rule; DefaultOptions returns the documented one.
 type Options struct {
-	Alpha     float64 // family-wise error rate; default 0.05
-	Threshold float64 // practical variance-increase threshold; default 0.10 (+10%)
-	BiasSE    float64 // bias threshold in standard errors; default 4
+	Alpha     float64 // family-wise error rate (0.05)
+	Threshold float64 // practical variance-increase threshold (0.10, i.e. +10%)
+	BiasSE    float64 // bias threshold in standard errors (4)
 }
 
-func (o Options) withDefaults() (Options, error) {
-	if o.Alpha == 0 {
-		o.Alpha = 0.05
-	}
-	if o.Threshold == 0 {
-		o.Threshold = 0.10
-	}
-	if o.BiasSE == 0 {
-		o.BiasSE = 4
-	}
+// DefaultOptions returns the documented decision rule: α = 0.05, a +10%
+// practical threshold and 4 standard errors for bias.
+func DefaultOptions() Options {
+	return Options{Alpha: 0.05, Threshold: 0.10, BiasSE: 4}
+}
+
+// validate returns an error unless 0 < Alpha < 1, Threshold ≥ 0 and
+// BiasSE > 0, all finite. A zero value is not replaced by a default: a
+// threshold of 0 means "fail on any significant increase".
+func (o Options) validate() error {
 	if !(o.Alpha > 0 && o.Alpha < 1) {
-		return o, fmt.Errorf("alpha = %v, want 0 < alpha < 1", o.Alpha)
+		return fmt.Errorf("alpha = %v, want 0 < alpha < 1", o.Alpha)
 	}
 	if !(o.Threshold >= 0) || math.IsInf(o.Threshold, 0) {
-		return o, fmt.Errorf("threshold = %v, want a finite number ≥ 0", o.Threshold)
+		return fmt.Errorf("threshold = %v, want a finite number ≥ 0", o.Threshold)
 	}
 	if !(o.BiasSE > 0) || math.IsInf(o.BiasSE, 0) {
-		return o, fmt.Errorf("bias threshold = %v standard errors, want a finite number > 0", o.BiasSE)
+		return fmt.Errorf("bias threshold = %v standard errors, want a finite number > 0", o.BiasSE)
 	}
-	return o, nil
+	return nil
 }
 
 // Status is the verdict on one compared row.
@@ -135,6 +135,19 @@ func (r *Report) Failed() bool {
 		}
 	}
 	return false
+}
+
+// Compared returns the number of rows present in both runs and tested.
+func (r *Report) Compared() int {
+	n := 0
+	for _, row := range r.Rows {
+		switch row.Status {
+		case New, Removed, Skipped:
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // Count returns the number of rows with status s.
@@ -202,8 +215,7 @@ func summary(r *store.Row) stats.VarianceSummary {
 // Compare compares new results with a baseline under the decision rule of
 // the package documentation.
 func Compare(base, cur []store.Row, opts Options) (*Report, error) {
-	opts, err := opts.withDefaults()
-	if err != nil {
+	if err := opts.validate(); err != nil {
 		return nil, err
 	}
 	exps := map[string]bool{}
@@ -241,6 +253,10 @@ func Compare(base, cur []store.Row, opts Options) (*Report, error) {
 			row.Status = New
 		case n.Skipped != "" || row.Base.Skipped != "":
 			row.Status, row.Note = Skipped, cmp.Or(n.Skipped, row.Base.Skipped)
+		case n.Replications != row.Base.Replications || len(n.BlockVariances) != len(row.Base.BlockVariances):
+			return nil, fmt.Errorf("%s: the baseline has %d replications in %d blocks, the new results %d in %d: "+
+				"compare runs of the same spec and profile (or rewrite the baseline)",
+				k, row.Base.Replications, len(row.Base.BlockVariances), n.Replications, len(n.BlockVariances))
 		}
 		rep.Rows = append(rep.Rows, row)
 	}
@@ -296,8 +312,25 @@ func Compare(base, cur []store.Row, opts Options) (*Report, error) {
 	// The failing rules (variance increase, bias) form one family, so that
 	// the chance of any false failure is at most Alpha; improvements are
 	// reported from their own family.
-	adjFail := stats.HolmAdjust(append(slices.Clone(pUp), pBias...))
-	adjUp, adjBias := adjFail[:len(pUp)], adjFail[len(pUp):]
+	// Rows of estimators that do not claim to be unbiased have no bias test
+	// (NaN): they are left out of the family rather than counted in it.
+	family := slices.Clone(pUp)
+	var biasIdx []int
+	for j, p := range pBias {
+		if !math.IsNaN(p) {
+			biasIdx = append(biasIdx, j)
+			family = append(family, p)
+		}
+	}
+	adjFail := stats.HolmAdjust(family)
+	adjUp := adjFail[:len(pUp)]
+	adjBias := make([]float64, len(pBias))
+	for j := range adjBias {
+		adjBias[j] = math.NaN()
+	}
+	for i, j := range biasIdx {
+		adjBias[j] = adjFail[len(pUp)+i]
+	}
 	adjDown := stats.HolmAdjust(pDown)
 	for j, i := range idx {
 		r := &rep.Rows[i]

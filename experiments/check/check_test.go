@@ -24,7 +24,7 @@ func row(est, param string, variance float64) store.Row {
 
 func compare(t *testing.T, base, cur []store.Row) *Report {
 	t.Helper()
-	rep, err := Compare(base, cur, Options{})
+	rep, err := Compare(base, cur, DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

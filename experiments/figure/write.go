@@ -17,6 +17,8 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/gradbench/gradbench/experiments/store"
 )
 
 // Formats lists the output formats: "png", "svg" and "pdf".
@@ -122,32 +124,10 @@ func (f *Figure) Save(dir string, formats []string) ([]string, error) {
 			return paths, fmt.Errorf("figure %s: %w", f.Name, err)
 		}
 		path := filepath.Join(dir, f.Name+"."+format)
-		if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+		if err := store.WriteFileAtomic(path, buf.Bytes()); err != nil {
 			return paths, err
 		}
 		paths = append(paths, path)
 	}
 	return paths, nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.Write(data)
-	if werr == nil {
-		werr = tmp.Chmod(0o644)
-	}
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-	}
-	return werr
 }

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"math"
 	"path/filepath"
@@ -67,9 +69,11 @@ func Claims(dir string) (*table.Table, error) {
 	var discrete [][]store.Row
 	for _, name := range ClaimsDiscrete {
 		rows, err := store.LoadCells(filepath.Join(dir, name))
-		if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
 			discrete = nil
 			break
+		} else if err != nil {
+			return nil, fmt.Errorf("claims: %w", err)
 		}
 		discrete = append(discrete, rows)
 	}
@@ -99,7 +103,7 @@ func claimDiscrete(exps [][]store.Row) []string {
 		for _, r := range run(rows) {
 			total[r.Estimator] += r.MSE
 			unbiased[r.Estimator] = r.Unbiased
-			k := fmt.Sprintf("%v", r.Dist)
+			k := fmt.Sprintf("%v|%s%v|%d", r.Dist, r.Objective, r.Obj, r.N)
 			if perSetting[k] == nil {
 				perSetting[k] = map[string]float64{}
 			}
@@ -291,8 +295,8 @@ func claimLowest(figs, cont []store.Row) []string {
 		}
 		total++
 		best, bestV := "pathwise", p.VarTimesEvals
-		for name, r := range est {
-			if r.VarTimesEvals < bestV {
+		for _, name := range slices.Sorted(maps.Keys(est)) {
+			if r := est[name]; r.VarTimesEvals < bestV {
 				best, bestV = name, r.VarTimesEvals
 			}
 		}
@@ -309,6 +313,8 @@ func claimLowest(figs, cont []store.Row) []string {
 	frac := float64(wins) / float64(n)
 	verdict := "supported: usually, not always"
 	switch {
+	case n == 0:
+		verdict = "no data: no setting has both estimators"
 	case wins == n:
 		verdict = "not supported: pathwise was always lower"
 	case frac < 0.5:
@@ -372,7 +378,7 @@ func Provenance(dirs []string) (*table.Table, error) {
 	for _, d := range dirs {
 		m, err := store.LoadMeta(d)
 		if err != nil {
-			return nil, fmt.Errorf("provenance: %w", err)
+			return nil, fmt.Errorf("provenance: %s: %w", filepath.Join(d, store.MetaFile), err)
 		}
 		profile := m.Profile
 		if profile == "" {

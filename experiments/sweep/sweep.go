@@ -130,8 +130,9 @@ type cellJob struct {
 	ns                int64
 }
 
-// maxBlockVariances caps the per-block variances a cell keeps (for the
-// regression check's rank test), so memory stays bounded as R grows.
+// maxBlockVariances caps the per-block variances and means a cell keeps
+// (the first ones, for the regression check's rank and batch-means tests),
+// so memory stays bounded as R grows.
 const maxBlockVariances = 1000
 
 // add merges a finished block, in block order. It keeps br.mom only if
@@ -154,8 +155,10 @@ func (j *cellJob) add(b int, br blockResult) {
 			j.blockVar = make([][]float64, len(br.mom))
 			j.blockMean = make([][]float64, len(br.mom))
 		}
+		// Only full blocks are kept: the rank and batch-means tests compare
+		// blocks as exchangeable draws, which a shorter last block is not.
 		for k := range br.mom {
-			if len(j.blockVar[k]) < maxBlockVariances {
+			if br.full && len(j.blockVar[k]) < maxBlockVariances {
 				j.blockVar[k] = append(j.blockVar[k], br.mom[k].Variance())
 				j.blockMean[k] = append(j.blockMean[k], br.mom[k].Mean())
 			}
@@ -169,6 +172,7 @@ func (j *cellJob) add(b int, br blockResult) {
 
 type blockResult struct {
 	mom               []stats.Moments
+	full              bool // the block has the spec's full block size
 	evalsF, evalsGrad int64
 	ns                int64
 }
@@ -467,7 +471,8 @@ func (w *worker) run(u unit) error {
 	if cap(w.mom) < np {
 		w.mom = make([]stats.Moments, np)
 	}
-	br := blockResult{mom: w.mom[:np], evalsF: w.acc.evalsF, evalsGrad: w.acc.evalsGrad, ns: ns}
+	br := blockResult{mom: w.mom[:np], evalsF: w.acc.evalsF, evalsGrad: w.acc.evalsGrad, ns: ns,
+		full: job.blockLen(u.block, w.sw) == w.sw.Block}
 	if err := w.acc.moments(br.mom); err != nil {
 		return fmt.Errorf("cell %s: block %d: %w (estimates too large to accumulate)", c.Key, u.block, err)
 	}
@@ -510,7 +515,7 @@ func (j *cellJob) rows(s *spec.Spec) (rows []store.Row, warning string, err erro
 		}
 		r.Bias = r.Mean - r.Reference
 		r.Variance = m.Variance()
-		if k < len(j.blockVar) && len(j.blockVar[k]) < maxBlockVariances {
+		if k < len(j.blockVar) {
 			r.BlockVariances, r.BlockMeans = j.blockVar[k], j.blockMean[k]
 		}
 		r.VarianceLo, r.VarianceHi = stats.VarianceCI(*m, 0.95)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -18,22 +19,26 @@ var ErrRegression = errors.New("variance regression check failed")
 
 func init() {
 	register(&command{
-		name: "check",
-		args: "[-baseline DIR] [-alpha A] [-threshold T] [-format text|markdown] [-all] [-benchfmt FILE] [-update] RESULTS...",
-		summary: `compare RESULTS (results folders of the regression suites) with a committed baseline
-(DIR/<experiment> for each, or DIR itself for one folder), all rows as one family:
-fail (exit 1) when a variance increase is significant at family-wise α (Holm) and
-above the threshold, when an unbiased estimator is biased by more than 4 SE
-(Holm-corrected), or when non-finite estimates appear; -update rewrites the baseline`,
-		run: runCheck,
+		name:    "check",
+		args:    "[-baseline DIR] [-alpha A] [-threshold T] [-bias-se K] [-format text|markdown] [-all] [-benchfmt FILE] [-update] RESULTS...",
+		summary: "compare regression results with the committed baseline; exit 1 on a regression",
+		run:     runCheck,
 	})
 }
 
+const checkHelp = `Compare RESULTS (results folders of the regression suites) with a committed
+baseline: DIR/<experiment> for each folder, or DIR itself for a single folder.
+All tests that can fail the check form one Holm family. The check fails
+(exit 1) when a variance increase is significant at family-wise α and above
+the threshold, when an unbiased estimator is biased by more than -bias-se
+standard errors, or when non-finite estimates appear where the baseline had
+none. -update copies RESULTS into the baseline instead.`
+
 func runCheck(stdout, stderr io.Writer, args []string) error {
 	c := commands["check"]
-	fs := newFlagSet(c.name, c.args, c.summary, stderr)
+	fs := newFlagSet(c.name, c.args, checkHelp, stderr)
 	baseline := fs.String("baseline", filepath.Join("results", "baseline"), "baseline `folder`: holds one folder per experiment, or is itself a results folder")
-	alpha := fs.Float64("alpha", 0.05, "family-wise error rate of each decision rule")
+	alpha := fs.Float64("alpha", 0.05, "family-wise error rate of the tests that can fail the check (variance increases and bias, one Holm family)")
 	threshold := fs.Float64("threshold", 0.10, "practical threshold: fail only on variance increases above this `fraction`")
 	biasSE := fs.Float64("bias-se", 4, "bias threshold in standard errors for unbiased estimators")
 	format := fs.String("format", "text", "table `format`: text or markdown")
@@ -93,6 +98,9 @@ func runCheck(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return usagef("check: %v", err)
 	}
+	if rep.Compared() == 0 {
+		return usagef("check: no cell of the results matches the baseline (%d new, %d removed): wrong -baseline, or a changed spec?", rep.Count(check.New), rep.Count(check.Removed))
+	}
 	if t := rep.Table(*all); len(t.Rows) > 0 {
 		if err := t.Write(stdout, f); err != nil {
 			return err
@@ -107,15 +115,11 @@ func runCheck(stdout, stderr io.Writer, args []string) error {
 }
 
 func writeBenchfmt(path string, rows []store.Row) error {
-	fh, err := os.Create(path)
-	if err != nil {
+	var buf bytes.Buffer
+	if err := check.WriteBenchfmt(&buf, rows); err != nil {
 		return err
 	}
-	if err := check.WriteBenchfmt(fh, rows); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
+	return store.WriteFileAtomic(path, buf.Bytes())
 }
 
 // updateBaseline copies the cells and metadata of dir into baseline.

@@ -10,18 +10,19 @@ import (
 
 func init() {
 	register(&command{
-		name: "claims",
-		args: "[-results DIR] [-format text|markdown|latex|csv]",
-		summary: `print the table of the seed text's claims, each with what its experiments
-measured (needs results of claims-continuous, claims-step, fig2-quadratic,
-fig3-gaussian and fig3-cos under the results folder)`,
-		run: runClaims,
+		name:    "claims",
+		args:    "[-results DIR] [-format text|markdown|latex|csv]",
+		summary: "print the table of the seed text's claims, each with what its experiments measured",
+		run:     runClaims,
 	})
 }
 
 func runClaims(stdout, stderr io.Writer, args []string) error {
 	c := commands["claims"]
-	fs := newFlagSet(c.name, c.args, c.summary, stderr)
+	fs := newFlagSet(c.name, c.args, c.summary+`.
+It reads the results of claims-continuous, claims-step, fig2-quadratic,
+fig3-gaussian and fig3-cos under the results folder, and for claim (e)
+those of discrete-categorical and discrete-bernoulli3 when they exist.`, stderr)
 	dir := fs.String("results", "results", "the results `folder` holding the experiments' folders")
 	format := fs.String("format", "text", "output `format`: text, markdown, latex or csv")
 	if help, err := parseFlags(fs, args); help || err != nil {

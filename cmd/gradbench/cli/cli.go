@@ -39,7 +39,10 @@ const (
 // spec files. Main exits with status 2 for it.
 type UsageError struct{ Err error }
 
+// Error returns the message of the underlying error.
 func (e *UsageError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
 func (e *UsageError) Unwrap() error { return e.Err }
 
 // usagef returns a *UsageError with a formatted message.
@@ -123,8 +126,12 @@ func init() {
 				usage(stdout)
 				return nil
 			}
+			if args[0] == "help" {
+				usage(stdout)
+				return nil
+			}
 			c, ok := commands[args[0]]
-			if !ok || c.name == "help" {
+			if !ok {
 				usage(stderr)
 				return usagef("unknown command %q", args[0])
 			}

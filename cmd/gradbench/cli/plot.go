@@ -50,11 +50,11 @@ func runPlot(stdout, stderr io.Writer, args []string) error {
 	}
 	meta, err := store.LoadMeta(dir)
 	if err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(dir, store.MetaFile), err)
+		return &UsageError{Err: fmt.Errorf("%s: %w", filepath.Join(dir, store.MetaFile), err)}
 	}
 	sp, err := spec.Parse(filepath.Join(dir, store.MetaFile)+" (spec "+meta.SpecFile+")", []byte(meta.Spec))
 	if err != nil {
-		return fmt.Errorf("the spec recorded in the results does not parse: %w", err)
+		return &UsageError{Err: fmt.Errorf("the spec recorded in the results does not parse: %w", err)}
 	}
 	figs, err := PlotFigures(dir, sp)
 	if err != nil {
@@ -91,7 +91,7 @@ func PlotFigures(dir string, sp *spec.Spec) ([]*figure.Figure, error) {
 	if sp.Train != nil || (rec != nil && rec.Recipe == "curves") {
 		pts, err := store.LoadCurves(dir)
 		if err != nil {
-			return nil, err
+			return nil, &UsageError{Err: err}
 		}
 		title := sp.Name
 		if rec != nil && rec.Title != "" {
@@ -112,7 +112,7 @@ func PlotFigures(dir string, sp *spec.Spec) ([]*figure.Figure, error) {
 	}
 	rows, err := store.LoadCells(dir)
 	if err != nil {
-		return nil, err
+		return nil, &UsageError{Err: err}
 	}
 	figs, err := figure.Lines(sp.Name, rows, *rec, exact)
 	if err != nil {
@@ -224,10 +224,10 @@ func mvnExact(e spec.Estimator, r store.Row) (float64, error) {
 		return 0, err
 	}
 	var j int
-	if _, err := fmt.Sscanf(r.Param, "mu[%d]", &j); err == nil && j < len(vmu) {
+	if _, err := fmt.Sscanf(r.Param, "mu[%d]", &j); err == nil && j >= 0 && j < len(vmu) {
 		return vmu[j] / float64(r.N), nil
 	}
-	if _, err := fmt.Sscanf(r.Param, "sigma[%d]", &j); err == nil && j < len(vsigma) {
+	if _, err := fmt.Sscanf(r.Param, "sigma[%d]", &j); err == nil && j >= 0 && j < len(vsigma) {
 		return vsigma[j] / float64(r.N), nil
 	}
 	return 0, figure.ErrNoExact

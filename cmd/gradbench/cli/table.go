@@ -58,7 +58,7 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 			}
 			pts, err := store.LoadCurves(dir)
 			if err != nil {
-				return err
+				return &UsageError{Err: err}
 			}
 			return report.Final(pts).Write(stdout, f)
 		}
@@ -66,7 +66,7 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 	}
 	rows, err := store.LoadCells(dir)
 	if err != nil {
-		return err
+		return &UsageError{Err: err}
 	}
 	if len(rows) == 0 {
 		return fmt.Errorf("%s: no rows", filepath.Join(dir, store.CellsFile))
