@@ -148,3 +148,31 @@ func TestRoundingResidues(t *testing.T) {
 		t.Errorf("bias of 1e-6 at 1e4 SE passed: %s", rep.Summary())
 	}
 }
+
+func TestIncomparableRuns(t *testing.T) {
+	base := []store.Row{row("s", "mu", 1)}
+	cur := []store.Row{row("s", "mu", 1)}
+	cur[0].Replications = 10000 // another profile
+	if _, err := Compare(base, cur, DefaultOptions()); err == nil || !strings.Contains(err.Error(), "replications") {
+		t.Errorf("runs of different sizes compared: %v", err)
+	}
+}
+
+func TestThresholdZero(t *testing.T) {
+	// +5% at z ≈ 3.5 (see TestDecisions): below the default threshold, a
+	// regression with threshold 0.
+	base := []store.Row{row("b", "mu", 10)}
+	cur := []store.Row{row("b", "mu", 10.5)}
+	opts := DefaultOptions()
+	opts.Threshold = 0
+	rep, err := Compare(base, cur, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rows[0].Status != Regression {
+		t.Errorf("threshold 0: status %s, want %s", rep.Rows[0].Status, Regression)
+	}
+	if _, err := Compare(base, cur, Options{}); err == nil {
+		t.Error("zero Options (alpha 0) accepted")
+	}
+}

@@ -39,3 +39,26 @@ func TestRunTrainingSpec(t *testing.T) {
 		t.Errorf("second run: %v, want a usage error", err)
 	}
 }
+
+// TestCheckNothingMatches: a baseline that shares no cell with the results
+// is a usage error (exit 2), not a pass.
+func TestCheckNothingMatches(t *testing.T) {
+	dir := t.TempDir()
+	rows := []store.Row{{Experiment: "a", Estimator: "score", Distribution: "normal", Objective: "quadratic", N: 1, Replications: 10, Param: "mu", Variance: 1, Kurtosis: 3}}
+	other := []store.Row{rows[0]}
+	other[0].N = 2
+	for name, r := range map[string][]store.Row{"new": rows, "base": other} {
+		d := filepath.Join(dir, name)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.SaveCells(d, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	err := Run(&stdout, &stderr, []string{"check", "-baseline", filepath.Join(dir, "base"), filepath.Join(dir, "new")})
+	if Status(err, &stderr) != ExitUsageError {
+		t.Errorf("check with no matching cell: %v, want exit 2", err)
+	}
+}
