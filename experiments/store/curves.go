@@ -127,23 +127,11 @@ func WriteCurves(w io.Writer, points []CurvePoint) error {
 
 // ReadCurves parses a curves.csv written by WriteCurves.
 func ReadCurves(r io.Reader) ([]CurvePoint, error) {
-	recs, err := csv.NewReader(r).ReadAll()
+	recs, col, err := readTable(r, "curves", curveColumns, nil)
 	if err != nil {
 		return nil, err
 	}
-	if len(recs) == 0 {
-		return nil, fmt.Errorf("empty curves file")
-	}
 	header := recs[0]
-	col := map[string]int{}
-	for i, h := range header {
-		col[h] = i
-	}
-	for _, c := range curveColumns {
-		if _, ok := col[c]; !ok {
-			return nil, fmt.Errorf("curves file lacks column %q", c)
-		}
-	}
 	points := make([]CurvePoint, 0, len(recs)-1)
 	for li, rec := range recs[1:] {
 		p := parser{rec: rec, col: col}

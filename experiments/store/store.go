@@ -184,26 +184,37 @@ func optFloat(v float64, ok bool) string {
 	return FormatFloat(v)
 }
 
+// readTable reads a CSV results file (kind names it in errors) and returns
+// its records, with the header first, and the index of every column. It is
+// an error if the file is empty or lacks a column of required that
+// optional does not list.
+func readTable(r io.Reader, kind string, required []string, optional map[string]bool) ([][]string, map[string]int, error) {
+	recs, err := csv.NewReader(r).ReadAll()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(recs) == 0 {
+		return nil, nil, fmt.Errorf("empty %s file", kind)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	for _, c := range required {
+		if _, ok := col[c]; !ok && !optional[c] {
+			return nil, nil, fmt.Errorf("%s file lacks column %q", kind, c)
+		}
+	}
+	return recs, col, nil
+}
+
 // ReadCells parses a cells.csv written by WriteCells.
 func ReadCells(r io.Reader) ([]Row, error) {
-	cr := csv.NewReader(r)
-	recs, err := cr.ReadAll()
+	recs, col, err := readTable(r, "cells", fixedColumns, optionalColumns)
 	if err != nil {
 		return nil, err
 	}
-	if len(recs) == 0 {
-		return nil, fmt.Errorf("empty cells file")
-	}
 	header := recs[0]
-	col := map[string]int{}
-	for i, h := range header {
-		col[h] = i
-	}
-	for _, c := range fixedColumns {
-		if _, ok := col[c]; !ok && !optionalColumns[c] {
-			return nil, fmt.Errorf("cells file lacks column %q", c)
-		}
-	}
 	rows := make([]Row, 0, len(recs)-1)
 	for li, rec := range recs[1:] {
 		p := parser{rec: rec, col: col}
