@@ -1,0 +1,258 @@
+// Package nn holds the small neural-network building blocks of the model
+// experiments: dense layers over gonum's BLAS (row-major batches, one row per
+// example), element-wise activations, and numerically stable log-sigmoid,
+// softplus and log-softmax, each with a hand-written backward pass. It is no
+// general autodiff engine: a model calls Forward and Backward of its layers in
+// order and keeps the activations it needs.
+//
+// Parameters and gradients of a network live in two flat slices (see Pack),
+// so that an optimizer can step them all at once. Nothing allocates after
+// construction: every method writes into destination slices.
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// Dense is a fully connected layer y = x Wᵀ + b for a batch of rows x
+// (batch × In) giving y (batch × Out). W is Out × In, row-major; B has
+// length Out. GW and GB receive the accumulated gradients.
+type Dense struct {
+	In, Out int
+	W, B    []float64
+	GW, GB  []float64
+}
+
+// NewDense returns an In → Out layer with Glorot-uniform weights drawn from
+// rng and zero biases. It panics if in or out is < 1.
+func NewDense(in, out int, rng *rand.Rand) *Dense {
+	if in < 1 || out < 1 {
+		panic(fmt.Sprintf("nn: NewDense(%d, %d): sizes must be ≥ 1", in, out))
+	}
+	l := &Dense{In: in, Out: out, W: make([]float64, in*out), B: make([]float64, out),
+		GW: make([]float64, in*out), GB: make([]float64, out)}
+	a := math.Sqrt(6 / float64(in+out))
+	for i := range l.W {
+		l.W[i] = a * (2*rng.Float64() - 1)
+	}
+	return l
+}
+
+// NumParams returns In·Out + Out.
+func (l *Dense) NumParams() int { return l.In*l.Out + l.Out }
+
+func general(rows, cols int, data []float64) blas64.General {
+	return blas64.General{Rows: rows, Cols: cols, Stride: cols, Data: data}
+}
+
+func checkRows(method string, s []float64, cols int) int {
+	if cols == 0 || len(s)%cols != 0 {
+		panic(fmt.Sprintf("nn: %s: length %d is not a multiple of %d", method, len(s), cols))
+	}
+	return len(s) / cols
+}
+
+// Forward writes y = x Wᵀ + b, with x a batch of rows of length In and y the
+// same number of rows of length Out. It panics on mismatched lengths.
+func (l *Dense) Forward(y, x []float64) {
+	n := checkRows("Dense.Forward", x, l.In)
+	if len(y) != n*l.Out {
+		panic(fmt.Sprintf("nn: Dense.Forward: len(y) = %d, want %d", len(y), n*l.Out))
+	}
+	for i := range n {
+		copy(y[i*l.Out:(i+1)*l.Out], l.B)
+	}
+	blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(n, l.In, x), general(l.Out, l.In, l.W), 1, general(n, l.Out, y))
+}
+
+// Backward adds the gradients of a loss with respect to W and b, given its
+// gradient dy with respect to the output y of Forward(y, x), to GW and GB,
+// and writes the gradient with respect to x into dx, unless dx is nil. It
+// panics on mismatched lengths.
+func (l *Dense) Backward(dx, x, dy []float64) {
+	n := checkRows("Dense.Backward", x, l.In)
+	if len(dy) != n*l.Out || (dx != nil && len(dx) != len(x)) {
+		panic(fmt.Sprintf("nn: Dense.Backward: len(dy) = %d, len(dx) = %d for %d rows", len(dy), len(dx), n))
+	}
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(n, l.Out, dy), general(n, l.In, x), 1, general(l.Out, l.In, l.GW))
+	for i := range n {
+		row := dy[i*l.Out : (i+1)*l.Out]
+		for j, v := range row {
+			l.GB[j] += v
+		}
+	}
+	if dx != nil {
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(n, l.Out, dy), general(l.Out, l.In, l.W), 0, general(n, l.In, dx))
+	}
+}
+
+// Pack moves the weights and biases of layers into one flat parameter slice
+// and their gradients into one flat gradient slice, layer after layer (W then
+// B), and repoints the layers at them, so that an optimizer steps every
+// parameter at once. The gradients are zeroed.
+func Pack(layers ...*Dense) (params, grads []float64) {
+	total := 0
+	for _, l := range layers {
+		total += l.NumParams()
+	}
+	params, grads = make([]float64, total), make([]float64, total)
+	off := 0
+	for _, l := range layers {
+		nw := l.In * l.Out
+		copy(params[off:], l.W)
+		copy(params[off+nw:], l.B)
+		l.W, l.B = params[off:off+nw:off+nw], params[off+nw:off+nw+l.Out:off+nw+l.Out]
+		l.GW, l.GB = grads[off:off+nw:off+nw], grads[off+nw:off+nw+l.Out:off+nw+l.Out]
+		off += nw + l.Out
+	}
+	return params, grads
+}
+
+// Activation is an element-wise nonlinearity.
+type Activation int
+
+// The activations.
+const (
+	Identity Activation = iota
+	Tanh
+	Sigmoid
+	LeakyReLU // slope LeakySlope for negative inputs
+)
+
+// LeakySlope is the negative-side slope of LeakyReLU (0.3, as in the
+// DisARM and RELAX nonlinear models).
+const LeakySlope = 0.3
+
+// Apply writes a(x) into y (len(y) = len(x)); y may be x.
+func (a Activation) Apply(y, x []float64) {
+	if len(y) != len(x) {
+		panic("nn: Activation.Apply: length mismatch")
+	}
+	switch a {
+	case Identity:
+		copy(y, x)
+	case Tanh:
+		for i, v := range x {
+			y[i] = math.Tanh(v)
+		}
+	case Sigmoid:
+		for i, v := range x {
+			y[i] = Sigm(v)
+		}
+	case LeakyReLU:
+		for i, v := range x {
+			if v < 0 {
+				v *= LeakySlope
+			}
+			y[i] = v
+		}
+	default:
+		panic("nn: unknown activation")
+	}
+}
+
+// Backward writes dx = dy ⊙ a'(x) into dx, given the output y = a(x) (all of
+// equal length); dx may be dy.
+func (a Activation) Backward(dx, y, dy []float64) {
+	if len(dx) != len(y) || len(dy) != len(y) {
+		panic("nn: Activation.Backward: length mismatch")
+	}
+	switch a {
+	case Identity:
+		copy(dx, dy)
+	case Tanh:
+		for i, v := range y {
+			dx[i] = dy[i] * (1 - v*v)
+		}
+	case Sigmoid:
+		for i, v := range y {
+			dx[i] = dy[i] * v * (1 - v)
+		}
+	case LeakyReLU:
+		for i, v := range y {
+			if v < 0 {
+				dx[i] = dy[i] * LeakySlope
+			} else {
+				dx[i] = dy[i]
+			}
+		}
+	default:
+		panic("nn: unknown activation")
+	}
+}
+
+// Sigm returns the logistic function 1/(1 + e^(−x)), without overflow.
+func Sigm(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// Softplus returns log(1 + e^x), stably for every x.
+func Softplus(x float64) float64 {
+	return max(x, 0) + math.Log1p(math.Exp(-math.Abs(x)))
+}
+
+// LogSigmoid returns log σ(x) = −softplus(−x), stably for every x; its
+// derivative is σ(−x).
+func LogSigmoid(x float64) float64 { return -Softplus(-x) }
+
+// BernoulliLogLik returns Σ_d log p(x_d | logit_d) = Σ_d x_d l_d − softplus(l_d)
+// for targets x_d in [0, 1] and writes its gradient with respect to the
+// logits, x_d − σ(l_d), into dlogit unless it is nil. It panics on
+// mismatched lengths.
+func BernoulliLogLik(dlogit, x, logit []float64) float64 {
+	if len(x) != len(logit) || (dlogit != nil && len(dlogit) != len(x)) {
+		panic("nn: BernoulliLogLik: length mismatch")
+	}
+	var s float64
+	for d, l := range logit {
+		s += x[d]*l - Softplus(l)
+		if dlogit != nil {
+			dlogit[d] = x[d] - Sigm(l)
+		}
+	}
+	return s
+}
+
+// LogSoftmax writes log softmax(x) into y (len(y) = len(x); y may be x),
+// stably.
+func LogSoftmax(y, x []float64) {
+	if len(y) != len(x) || len(x) == 0 {
+		panic("nn: LogSoftmax: length mismatch or empty")
+	}
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = max(m, v)
+	}
+	var s float64
+	for _, v := range x {
+		s += math.Exp(v - m)
+	}
+	lse := m + math.Log(s)
+	for i, v := range x {
+		y[i] = v - lse
+	}
+}
+
+// LogSoftmaxBackward writes dx = dy − softmax(x) Σ dy into dx given the
+// output y = log softmax(x); dx may be dy.
+func LogSoftmaxBackward(dx, y, dy []float64) {
+	if len(dx) != len(y) || len(dy) != len(y) {
+		panic("nn: LogSoftmaxBackward: length mismatch")
+	}
+	var s float64
+	for _, v := range dy {
+		s += v
+	}
+	for i, v := range y {
+		dx[i] = dy[i] - math.Exp(v)*s
+	}
+}
