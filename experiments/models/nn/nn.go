@@ -50,6 +50,8 @@ func general(rows, cols int, data []float64) blas64.General {
 	return blas64.General{Rows: rows, Cols: cols, Stride: cols, Data: data}
 }
 
+func vec(s []float64) blas64.Vector { return blas64.Vector{N: len(s), Inc: 1, Data: s} }
+
 func checkRows(method string, s []float64, cols int) int {
 	if cols == 0 || len(s)%cols != 0 {
 		panic(fmt.Sprintf("nn: %s: length %d is not a multiple of %d", method, len(s), cols))
@@ -63,6 +65,13 @@ func (l *Dense) Forward(y, x []float64) {
 	n := checkRows("Dense.Forward", x, l.In)
 	if len(y) != n*l.Out {
 		panic(fmt.Sprintf("nn: Dense.Forward: len(y) = %d, want %d", len(y), n*l.Out))
+	}
+	if n == 1 {
+		// One row: a matrix-vector product (gonum's Dgemm starts
+		// goroutines, which allocate, even for one row).
+		copy(y, l.B)
+		blas64.Gemv(blas.NoTrans, 1, general(l.Out, l.In, l.W), vec(x), 1, vec(y))
+		return
 	}
 	for i := range n {
 		copy(y[i*l.Out:(i+1)*l.Out], l.B)
@@ -79,7 +88,11 @@ func (l *Dense) Backward(dx, x, dy []float64) {
 	if len(dy) != n*l.Out || (dx != nil && len(dx) != len(x)) {
 		panic(fmt.Sprintf("nn: Dense.Backward: len(dy) = %d, len(dx) = %d for %d rows", len(dy), len(dx), n))
 	}
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(n, l.Out, dy), general(n, l.In, x), 1, general(l.Out, l.In, l.GW))
+	if n == 1 {
+		blas64.Ger(1, vec(dy), vec(x), general(l.Out, l.In, l.GW))
+	} else {
+		blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(n, l.Out, dy), general(n, l.In, x), 1, general(l.Out, l.In, l.GW))
+	}
 	for i := range n {
 		row := dy[i*l.Out : (i+1)*l.Out]
 		for j, v := range row {
@@ -87,8 +100,23 @@ func (l *Dense) Backward(dx, x, dy []float64) {
 		}
 	}
 	if dx != nil {
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(n, l.Out, dy), general(l.Out, l.In, l.W), 0, general(n, l.In, dx))
+		l.BackwardInput(dx, dy)
 	}
+}
+
+// BackwardInput writes the gradient with respect to x, dx = dy W, given the
+// gradient dy with respect to the output, without touching GW and GB. It
+// panics on mismatched lengths.
+func (l *Dense) BackwardInput(dx, dy []float64) {
+	n := checkRows("Dense.BackwardInput", dy, l.Out)
+	if len(dx) != n*l.In {
+		panic(fmt.Sprintf("nn: Dense.BackwardInput: len(dx) = %d, want %d", len(dx), n*l.In))
+	}
+	if n == 1 {
+		blas64.Gemv(blas.Trans, 1, general(l.Out, l.In, l.W), vec(dy), 0, vec(dx))
+		return
+	}
+	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(n, l.Out, dy), general(l.Out, l.In, l.W), 0, general(n, l.In, dx))
 }
 
 // Pack moves the weights and biases of layers into one flat parameter slice

@@ -31,8 +31,14 @@ func randSlice(n int, rng *rand.Rand) []float64 {
 }
 
 func TestDenseGradients(t *testing.T) {
+	for _, batch := range []int{1, 3} {
+		testDenseGradients(t, batch)
+	}
+}
+
+func testDenseGradients(t *testing.T, batch int) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	const batch, in, out = 3, 4, 5
+	const in, out = 4, 5
 	l := NewDense(in, out, rng)
 	for i := range l.B {
 		l.B[i] = rng.NormFloat64()
@@ -58,6 +64,9 @@ func TestDenseGradients(t *testing.T) {
 	check("dW", l.W, l.GW)
 	check("db", l.B, l.GB)
 	check("dx", x, dx)
+	dx2 := make([]float64, len(x))
+	l.BackwardInput(dx2, c)
+	check("dx (BackwardInput)", x, dx2)
 
 	// Backward accumulates.
 	gw := append([]float64(nil), l.GW...)
@@ -158,11 +167,14 @@ func TestLogLikGradients(t *testing.T) {
 	}
 }
 
+// TestDenseAllocs checks the one-row path (the per-sample objectives of the
+// models) allocates nothing; gonum's Dgemm for several rows may start
+// goroutines.
 func TestDenseAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	l := NewDense(30, 20, rng)
-	x, y, dx := make([]float64, 10*30), make([]float64, 10*20), make([]float64, 10*30)
-	if a := testing.AllocsPerRun(10, func() { l.Forward(y, x); l.Backward(dx, x, y) }); a != 0 {
+	x, y, dx := make([]float64, 30), make([]float64, 20), make([]float64, 30)
+	if a := testing.AllocsPerRun(10, func() { l.Forward(y, x); l.Backward(dx, x, y); l.BackwardInput(dx, y) }); a != 0 {
 		t.Errorf("Forward+Backward allocate %v times", a)
 	}
 }
