@@ -186,6 +186,9 @@ func (s *Spec) ApplyProfile(name string) error {
 		}
 		sw.setBlock()
 	}
+	if s.Model != nil {
+		s.Model.applyProfile(pr)
+	}
 	if tr := s.Train; tr != nil {
 		for _, f := range []struct {
 			src *int
@@ -208,6 +211,9 @@ func (s *Spec) errf(field, format string, args ...any) *Error {
 // validate checks what depends on the expanded grids: sizes and every
 // parameter value against the registries.
 func (s *Spec) validate() error {
+	if s.Model != nil {
+		return nil // checked while parsing
+	}
 	if tr := s.Train; tr != nil {
 		if err := s.checkComponents([]Component{tr.Distribution}, "train.distribution", true, false); err != nil {
 			return err

@@ -122,7 +122,7 @@ func (p *parser) errf(field, format string, args ...any) *Error {
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 func (p *parser) spec(s *Spec, doc map[string]any) error {
-	if err := p.keys(doc, "", "name", "description", "seed", "sweep", "train", "profile", "plot"); err != nil {
+	if err := p.keys(doc, "", "name", "description", "seed", "sweep", "train", "model", "profile", "plot"); err != nil {
 		return err
 	}
 	var err error
@@ -150,11 +150,22 @@ func (p *parser) spec(s *Spec, doc map[string]any) error {
 
 	_, hasSweep := doc["sweep"]
 	_, hasTrain := doc["train"]
+	_, hasModel := doc["model"]
 	switch {
 	case hasSweep && hasTrain:
 		return p.errf("train", "a spec has either a [sweep] or a [train] section, not both")
+	case hasModel && (hasSweep || hasTrain):
+		return p.errf("model", "a spec has one of a [sweep], [train] or [model] section")
+	case hasModel:
+		t, err := p.table(doc, "", "model")
+		if err != nil {
+			return err
+		}
+		if s.Model, err = p.model(t); err != nil {
+			return err
+		}
 	case !hasSweep && !hasTrain:
-		return p.errf("", "a spec needs a [sweep] or a [train] section")
+		return p.errf("", "a spec needs a [sweep] or a [train] section, or a [model] section")
 	case hasSweep:
 		t, err := p.table(doc, "", "sweep")
 		if err != nil {
@@ -192,7 +203,7 @@ func (p *parser) spec(s *Spec, doc map[string]any) error {
 			if err != nil {
 				return err
 			}
-			pr, err := p.profile(pt, "profile."+quoteKey(name), s.Train != nil)
+			pr, err := p.profile(pt, "profile."+quoteKey(name), s.Train != nil || s.Model != nil)
 			if err != nil {
 				return err
 			}

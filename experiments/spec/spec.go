@@ -19,9 +19,10 @@ type Spec struct {
 	Description string
 	Seed        uint64
 
-	// Exactly one of Sweep and Train is non-nil.
+	// Exactly one of Sweep, Train and Model is non-nil.
 	Sweep *Sweep
 	Train *Train
+	Model *Model
 
 	// Plot is the plot recipe for `gradbench plot` (nil: none).
 	Plot *Plot

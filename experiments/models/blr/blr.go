@@ -244,8 +244,8 @@ type Trainer struct {
 	// negated ELBO estimate of the last Step (the optimizer minimises).
 	Params, Grad []float64
 
-	lik      Likelihood
-	theta, g []float64 // (μ, s) and the estimate with respect to it
+	lik       Likelihood
+	theta, g  []float64 // (μ, s) and the estimate with respect to it
 	klmu, kls []float64
 	perm      []int
 	pos       int

@@ -112,7 +112,7 @@ func TestStepGradient(t *testing.T) {
 				z[d] = mu[d] + sd*est.eps[i][d]
 				s -= 0.5 * (mu[d]*mu[d] + sd*sd - 1 - 2*ell[d])
 			}
-			s += m.Objective(x[i*P:(i+1)*P]).Value(z)
+			s += m.Objective(x[i*P : (i+1)*P]).Value(z)
 		}
 		return -s / float64(c.Batch)
 	}

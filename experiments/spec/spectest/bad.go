@@ -107,7 +107,34 @@ var BadSpecs = []struct {
 	{"train log param not positive", strings.Replace(TrainWith("log_params = [\"mu\"]\n"), "mu = 1.0", "mu = -1.0", 1), "train.log_params[0]", 7, "must be > 0"},
 	{"train log params wrong type", TrainWith("log_params = \"sigma\"\n"), "train.log_params", 7, "want an array"},
 	{"train profile sweep key", TrainWith("") + "[profile.quick]\nreplications = 3\n", "profile.quick.replications", 13, "unknown key"},
+	{"model and train", TrainWith("") + "[model]\nkind = \"blr\"\n", "model", 12, "one of"},
+	{"model bad kind", strings.Replace(ModelWith(""), "kind = \"blr\"", "kind = \"mlp\"", 1), "model.kind", 4, "want one of"},
+	{"model unknown key", ModelWith("colour = 1\n"), "model.colour", 9, "unknown key"},
+	{"model blr without data", strings.Replace(ModelWith(""), "data = \"d.csv\"\n", "", 1), "model.data", 3, "missing"},
+	{"model missing steps", strings.Replace(ModelWith(""), "steps = 10\n", "", 1), "model.steps", 3, "missing"},
+	{"model lr negative", strings.Replace(ModelWith(""), "learning_rate = 0.001", "learning_rate = -1.0", 1), "model.learning_rate", 6, "> 0"},
+	{"model bad estimator", strings.Replace(ModelWith(""), "\"pathwise\"", "\"nope\"", 1), "model.estimators[0]", 5, "unknown estimator"},
+	{"model batch zero", ModelWith("batch = 0\n"), "model.batch", 9, "≥ 1"},
+	{"model vae key on blr", ModelWith("hidden = 10\n"), "model.hidden", 9, "vae-gaussian only"},
+	{"model vae with data", strings.Replace(ModelWith(""), "kind = \"blr\"", "kind = \"vae-gaussian\"", 1), "model.data", 8, "GoMNIST"},
+	{"model variance draws one", ModelWith("variance_draws = 1\n"), "model.variance_draws", 9, "≥ 2"},
+	{"model bad schedule", ModelWith("schedule = \"linear\"\n"), "model.schedule", 9, "want one of"},
+	{"model profile sweep key", ModelWith("") + "[profile.quick]\nreplications = 3\n", "profile.quick.replications", 10, "unknown key"},
 }
+
+// ModelBase is a small valid model spec that the bad specs alter.
+const ModelBase = `name = "bad"
+seed = 1
+[model]
+kind = "blr"
+estimators = ["pathwise"]
+learning_rate = 0.001
+steps = 10
+data = "d.csv"
+`
+
+// ModelWith appends lines to the [model] table of ModelBase (from line 9).
+func ModelWith(lines string) string { return ModelBase + lines }
 
 // Base is a small valid sweep spec that the bad specs alter.
 const Base = `name = "bad"

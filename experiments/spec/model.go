@@ -1,0 +1,148 @@
+package spec
+
+import (
+	"slices"
+	"strings"
+)
+
+// ModelKinds are the accepted values of model.kind: Bayesian logistic
+// regression and the Gaussian VAE on MNIST.
+var ModelKinds = []string{"blr", "vae-gaussian"}
+
+// Model describes a model-training run: a model (kind) whose gradient of an
+// expectation comes from each estimator in turn, trained by an optimizer.
+// Training specs' profile keys (steps, seeds, eval_every, variance_draws,
+// objective_samples) apply to it.
+type Model struct {
+	Kind         string // one of ModelKinds
+	Data         string // data file, relative to the spec's folder (blr); "" otherwise
+	Estimators   []Estimator
+	Optimizer    string // "sgd" or "adam"
+	LearningRate float64
+	Schedule     string // "constant", "cosine" or "inverse-sqrt"
+	Steps        int    // optimizer steps
+	Batch        int    // examples per step
+	N            int    // samples per gradient estimate (per example for the VAE)
+	InitSigma    float64
+	EvalEvery    int // record a curve point every EvalEvery steps (and at 0 and Steps)
+	// VarianceDraws is the number of extra estimates per evaluation used
+	// to measure the gradient variance (0: not measured).
+	VarianceDraws int
+	// ObjectiveSamples sizes the evaluation: posterior samples of the
+	// full-data ELBO (blr), or importance samples of the held-out bound
+	// (vae).
+	ObjectiveSamples int
+	Seeds            int
+	Hidden, Latent   int // VAE sizes
+	TrainImages      int // VAE: training images on which the ELBO is evaluated
+	TestImages       int // VAE: held-out images of the importance-weighted bound
+}
+
+func (p *parser) model(t map[string]any) (*Model, error) {
+	const path = "model"
+	if err := p.keys(t, path, "kind", "data", "estimators", "estimator", "options", "optimizer",
+		"learning_rate", "schedule", "steps", "batch", "n", "init_sigma", "eval_every", "variance_draws",
+		"objective_samples", "seeds", "hidden", "latent", "train_images", "test_images"); err != nil {
+		return nil, err
+	}
+	m := &Model{}
+	var err error
+	if m.Kind, err = p.str(t, path, "kind", ""); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(ModelKinds, m.Kind) {
+		return nil, p.errf("model.kind", "%q: want one of %s", m.Kind, strings.Join(ModelKinds, ", "))
+	}
+	vae := m.Kind == "vae-gaussian"
+	if m.Data, err = p.str(t, path, "data", ""); err != nil {
+		return nil, err
+	}
+	switch {
+	case m.Kind == "blr" && m.Data == "":
+		return nil, p.errf("model.data", "missing: the data file of kind blr (relative to the spec's folder)")
+	case vae && m.Data != "":
+		return nil, p.errf("model.data", "kind %s reads MNIST from the GoMNIST module (or $GRADBENCH_MNIST): remove data", m.Kind)
+	}
+	if m.Estimators, err = p.estimators(t, path); err != nil {
+		return nil, err
+	}
+	if m.Optimizer, err = p.str(t, path, "optimizer", "sgd"); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(Optimizers, m.Optimizer) {
+		return nil, p.errf("model.optimizer", "%q: want one of %s", m.Optimizer, strings.Join(Optimizers, ", "))
+	}
+	if _, ok := t["learning_rate"]; !ok {
+		return nil, p.errf("model.learning_rate", "missing: the optimizer's step size (> 0)")
+	}
+	if m.LearningRate, err = p.float(t, path, "learning_rate", 0); err != nil {
+		return nil, err
+	}
+	if !(m.LearningRate > 0) {
+		return nil, p.errf("model.learning_rate", "%v: want a number > 0", m.LearningRate)
+	}
+	if m.Schedule, err = p.str(t, path, "schedule", "constant"); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(Schedules, m.Schedule) {
+		return nil, p.errf("model.schedule", "%q: want one of %s", m.Schedule, strings.Join(Schedules, ", "))
+	}
+	if m.InitSigma, err = p.float(t, path, "init_sigma", 1); err != nil {
+		return nil, err
+	}
+	if !(m.InitSigma > 0) || m.InitSigma > 1e6 {
+		return nil, p.errf("model.init_sigma", "%v: want a number in (0, 1e6]", m.InitSigma)
+	}
+	if _, ok := t["steps"]; !ok {
+		return nil, p.errf("model.steps", "missing: the number of optimizer steps (≥ 1)")
+	}
+	ints := []struct {
+		key    string
+		dst    *int
+		def    int64
+		lo, hi int64
+	}{
+		{"steps", &m.Steps, 0, 1, 1e9},
+		{"batch", &m.Batch, 32, 1, 1e5},
+		{"n", &m.N, 1, 1, 1e6},
+		{"variance_draws", &m.VarianceDraws, 0, 0, 1e6},
+		{"objective_samples", &m.ObjectiveSamples, 1000, 1, 1e7},
+		{"seeds", &m.Seeds, 1, 1, 10000},
+		{"hidden", &m.Hidden, 200, 1, 1e4},
+		{"latent", &m.Latent, 20, 1, 1e4},
+		{"train_images", &m.TrainImages, 1000, 1, 60000},
+		{"test_images", &m.TestImages, 1000, 1, 10000},
+	}
+	for _, f := range ints {
+		if *f.dst, err = p.integer(t, path, f.key, f.def, f.lo, f.hi); err != nil {
+			return nil, err
+		}
+	}
+	if m.EvalEvery, err = p.integer(t, path, "eval_every", int64(max(m.Steps/20, 1)), 1, 1e9); err != nil {
+		return nil, err
+	}
+	if m.VarianceDraws == 1 {
+		return nil, p.errf("model.variance_draws", "1: want 0 (not measured) or ≥ 2 draws")
+	}
+	if !vae {
+		for _, key := range []string{"hidden", "latent", "train_images", "test_images"} {
+			if _, ok := t[key]; ok {
+				return nil, p.errf(join(path, key), "applies to kind vae-gaussian only")
+			}
+		}
+	}
+	return m, nil
+}
+
+// applyProfile applies the training overrides of pr to m.
+func (m *Model) applyProfile(pr Profile) {
+	for _, f := range []struct {
+		src *int
+		dst *int
+	}{{pr.Steps, &m.Steps}, {pr.Seeds, &m.Seeds}, {pr.EvalEvery, &m.EvalEvery},
+		{pr.VarianceDraws, &m.VarianceDraws}, {pr.ObjectiveSamples, &m.ObjectiveSamples}} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+}
