@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gradbench/gradbench/experiments/models"
 	"github.com/gradbench/gradbench/experiments/spec"
 	"github.com/gradbench/gradbench/experiments/store"
 	"github.com/gradbench/gradbench/experiments/sweep"
@@ -98,6 +99,12 @@ func runRun(stdout, stderr io.Writer, args []string) error {
 		if dir == "" {
 			dir = filepath.Join("results", s.Name)
 		}
+		if s.Model != nil {
+			if err := runModel(ctx, stderr, s, dir, *workers, *quiet, *resume); err != nil {
+				return err
+			}
+			continue
+		}
 		if s.Train != nil {
 			if err := runTrain(ctx, stderr, s, dir, *workers, *quiet, *resume); err != nil {
 				return err
@@ -165,6 +172,31 @@ func runTrain(ctx context.Context, stderr io.Writer, s *spec.Spec, dir string, w
 	}
 	if !quiet {
 		fmt.Fprintf(stderr, "%s: %d estimators × %d seeds × %d steps in %.1fs → %s\n", s.Name, len(s.Train.Estimators), s.Train.Seeds, s.Train.Steps, time.Since(start).Seconds(), dir)
+	}
+	return nil
+}
+
+// runModel runs a model spec into dir; like training runs, an unfinished
+// one is rerun by -resume.
+func runModel(ctx context.Context, stderr io.Writer, s *spec.Spec, dir string, workers int, quiet, resume bool) error {
+	if _, err := os.Stat(filepath.Join(dir, store.CurvesFile)); err == nil && !resume {
+		return usagef("run: %s already holds results; remove it, choose another -o, or pass -resume", dir)
+	} else if err == nil && resume {
+		return nil
+	}
+	var progress io.Writer
+	if !quiet {
+		progress = stderr
+	}
+	start := time.Now()
+	if err := models.Run(ctx, s, dir, models.Options{Workers: workers, Progress: progress}); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: interrupted; nothing was written", s.File)
+		}
+		return err
+	}
+	if !quiet {
+		fmt.Fprintf(stderr, "%s: %s model, %d estimators × %d seeds × %d steps in %.1fs → %s\n", s.Name, s.Model.Kind, len(s.Model.Estimators), s.Model.Seeds, s.Model.Steps, time.Since(start).Seconds(), dir)
 	}
 	return nil
 }
