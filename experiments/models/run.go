@@ -267,6 +267,8 @@ func runBLR(ctx context.Context, s *spec.Spec, d *blr.Data, e spec.Estimator, se
 		return result{}, err
 	}
 	rng, mrng := newRNG(s.Seed, e.Label, seed, "train"), newRNG(s.Seed, e.Label, seed, "measure")
+	// The variance is measured on the same minibatches for every estimator.
+	brng := newRNG(s.Seed, "", seed, "variance-batches")
 	var res result
 	var evals, evalsF, evalsG, secs float64
 	record := func(step int) error {
@@ -282,7 +284,7 @@ func runBLR(ctx context.Context, s *spec.Spec, d *blr.Data, e spec.Estimator, se
 		add("elbo_se", se)
 		add("accuracy", acc)
 		if m.VarianceDraws >= 2 {
-			vm, vl, nf, err := tr.GradVariance(measuring(est, fresh), m.VarianceDraws, mrng)
+			vm, vl, nf, err := tr.GradVariance(measuring(est, fresh), m.VarianceDraws, brng, mrng)
 			if err != nil {
 				return err
 			}
@@ -310,6 +312,10 @@ func runBLR(ctx context.Context, s *spec.Spec, d *blr.Data, e spec.Estimator, se
 		evalsF += float64(c.F)
 		evalsG += float64(c.Grad)
 		evals = evalsF + evalsG
+		if !finite(tr.Params) {
+			res.points = append(res.points, stopped(e.Label, seed, step, evalsF, evalsG, secs, "parameters not finite (diverged)"))
+			return res, nil
+		}
 		if isEval(step, m.EvalEvery, m.Steps) {
 			if err := record(step); err != nil {
 				return res, err
@@ -375,9 +381,29 @@ func runVAE(ctx context.Context, s *spec.Spec, trainSet, testSet *mnist.Set, e s
 		evalsF += float64(c.F)
 		evalsG += float64(c.Grad)
 		evals = evalsF + evalsG
+		if !finite(model.Params) {
+			res.points = append(res.points, stopped(e.Label, seed, step, evalsF, evalsG, secs, "parameters not finite (diverged)"))
+			return res, nil
+		}
 		if isEval(step, m.EvalEvery, m.Steps) {
 			record(step)
 		}
 	}
 	return res, nil
+}
+
+func finite(v []float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// stopped is the last curve point of a run that diverged.
+func stopped(label string, seed, step int, evalsF, evalsG, secs float64, why string) store.CurvePoint {
+	return store.CurvePoint{Estimator: label, Seed: seed, Step: step, EvalsF: evalsF, EvalsGrad: evalsG,
+		Evals: evalsF + evalsG, Seconds: secs, Objective: math.NaN(), ObjectiveSE: math.NaN(),
+		GradVariance: math.NaN(), Status: fmt.Sprintf("%sstep %d: %s", store.StoppedPrefix, step, why)}
 }

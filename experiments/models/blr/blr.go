@@ -342,15 +342,16 @@ func (t *Trainer) Step(est estimators.Estimator, rng *rand.Rand) (estimators.Cos
 }
 
 // GradVariance measures, at the current parameters and on one minibatch
-// drawn from rng, the variance of draws independent estimates by est of the
+// drawn from batchRNG, the variance of draws independent estimates by est of the
 // expected log-likelihood's gradient with respect to μ and to log s, each
 // averaged over the D coordinates. Non-finite draws are excluded and
-// counted. It does not move the trainer's minibatch sequence.
-func (t *Trainer) GradVariance(est estimators.Estimator, draws int, rng *rand.Rand) (varMu, varLogS float64, nonfinite int, err error) {
+// counted. Passing the same batchRNG sequence to runs with different
+// estimators measures them on the same minibatches. It does not move the trainer's minibatch sequence.
+func (t *Trainer) GradVariance(est estimators.Estimator, draws int, batchRNG, rng *rand.Rand) (varMu, varLogS float64, nonfinite int, err error) {
 	D := t.Data.D
 	lik := Likelihood{Data: t.Data, Batch: make([]int, t.BatchSize), Scale: t.lik.Scale}
 	for k := range lik.Batch {
-		lik.Batch[k] = rng.IntN(t.Data.N)
+		lik.Batch[k] = batchRNG.IntN(t.Data.N)
 	}
 	if len(t.stats) != 2*D {
 		t.stats = make([]stats.Moments, 2*D)

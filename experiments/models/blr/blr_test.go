@@ -149,11 +149,11 @@ func TestScoreVarianceLarger(t *testing.T) {
 	tr, _ := NewTrainer(d, 32, 50, 1)
 	pw, _ := estimators.New("pathwise", nil)
 	sc, _ := estimators.New("score", nil)
-	vp, _, _, err := tr.GradVariance(pw, 50, rand.New(rand.NewPCG(7, 7)))
+	vp, _, _, err := tr.GradVariance(pw, 50, rand.New(rand.NewPCG(7, 7)), rand.New(rand.NewPCG(8, 8)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs, _, _, err := tr.GradVariance(sc, 50, rand.New(rand.NewPCG(7, 7)))
+	vs, _, _, err := tr.GradVariance(sc, 50, rand.New(rand.NewPCG(7, 7)), rand.New(rand.NewPCG(8, 8)))
 	if err != nil {
 		t.Fatal(err)
 	}
