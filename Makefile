@@ -56,9 +56,11 @@ baseline: $(BIN)
 	$(GRADBENCH) check -update -baseline results/baseline $(addprefix "$$tmp"/,$(REGRESSION))
 
 ## reproduce: every paper experiment from scratch (QUICK=1: reduced
-## profile); writes results/, paper/figures, paper/tables, paper/README.md.
+## profile; ONLY="blr vae-gaussian": rerun only those, keep the others);
+## writes results/, paper/figures, paper/tables, paper/README.md.
+ONLY ?=
 reproduce:
-	QUICK=$(QUICK) bash experiments/reproduce.sh
+	QUICK=$(QUICK) ONLY="$(ONLY)" bash experiments/reproduce.sh
 
 ## paper-check: every figure and table paper.tex references exists.
 paper-check:

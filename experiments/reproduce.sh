@@ -2,7 +2,9 @@
 # Regenerates every result, figure and table of the paper from the specs in
 # experiments/: results/<name>/, paper/figures/, paper/tables/ and
 # paper/README.md. Called by `make reproduce` (QUICK=1: the reduced
-# profile of every spec). Prints a line per experiment and the total time.
+# profile of every spec; ONLY="name ...": rerun only those experiments and
+# keep the others' results, then regenerate the claims, provenance and
+# README from all of them). Prints a line per experiment and the total time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +31,16 @@ fi
 # PDFs carry this date, so that reruns give identical files.
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1764288000}"
 
-rm -rf paper/figures paper/tables
+all=("${specs[@]}")
+if [ -n "${ONLY:-}" ]; then
+  specs=()
+  for s in $ONLY; do
+    [ -e "experiments/$s.toml" ] || { echo "reproduce: ONLY: no experiments/$s.toml" >&2; exit 2; }
+    specs+=("$s")
+  done
+else
+  rm -rf paper/figures paper/tables
+fi
 mkdir -p results paper/figures paper/tables
 start=$(date +%s)
 n=${#specs[@]}
@@ -59,7 +70,7 @@ done
 "$bin" claims -results results -format markdown > paper/tables/claims.md
 "$bin" claims -results results -format latex > paper/tables/claims.tex
 dirs=()
-for s in "${specs[@]}"; do dirs+=("results/$s"); done
+for s in "${all[@]}"; do [ -e "results/$s" ] && dirs+=("results/$s"); done
 "$bin" provenance -format markdown "${dirs[@]}" > paper/tables/provenance.md
 "$bin" provenance -format latex "${dirs[@]}" > paper/tables/provenance.tex
 bash paper/readme.sh > paper/README.md
