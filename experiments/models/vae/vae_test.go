@@ -11,6 +11,7 @@ import (
 	"github.com/gradbench/gradbench/estimators/dist"
 	"github.com/gradbench/gradbench/estimators/objective"
 	"github.com/gradbench/gradbench/experiments/models/mnist"
+	"github.com/gradbench/gradbench/experiments/train"
 )
 
 var central = &fd.Settings{Formula: fd.Central}
@@ -187,20 +188,71 @@ func TestStepAllocs(t *testing.T) {
 }
 
 // BenchmarkStep is one training step of the 784-200-200-20 model at batch
-// 100 (forward, estimator, backward; the optimizer's update is not
-// included: it is linear in the number of parameters).
+// 100 with n = 2 samples per image, as in experiments/vae-gaussian.toml:
+// forward, estimator, backward and the Adam update. Beside it, in the same
+// run, "floor" is the dense work a pathwise step cannot skip, done as few
+// large matrix products: the encoder forward and backward over the batch,
+// the decoder forward on the B·n estimator samples and the B separate
+// samples, the decoder's input gradient at the B·n samples and its weight
+// gradient at the B separate ones. Each sub-benchmark reports ms/step; the
+// step sub-benchmarks also report x-floor, their time over the floor's
+// measured just before (a ratio, so that a noisy shared machine matters
+// less).
 func BenchmarkStep(b *testing.B) {
-	for _, name := range []string{"pathwise", "score"} {
+	const batch, n, hidden, latent = 100, 2, 200, 20
+	var floor float64 // ns per floor step
+	b.Run("floor", func(b *testing.B) {
+		rng := rand.New(rand.NewPCG(1, 1))
+		m, _ := New(Config{Hidden: hidden, Latent: latent, Batch: batch, Samples: n}, rng)
+		x := images(batch, rng)
+		mk := func(k int) []float64 { return make([]float64, k) }
+		h1, h2, eo := mk(batch*hidden), mk(batch*hidden), mk(batch*2*latent)
+		rows := batch * (n + 1) // estimator samples, then the separate ones
+		z := mk(rows * latent)
+		for i := range z {
+			z[i] = rng.NormFloat64()
+		}
+		zh1, zh2, logit := mk(rows*hidden), mk(rows*hidden), mk(rows*mnist.Pixels)
+		dz := mk(rows * latent)
+		est, sep := batch*n, func(s []float64, k int) []float64 { return s[batch*n*k:] }
+		b.ReportAllocs()
+		for b.Loop() {
+			m.encode(eo, h1, h2, x)
+			m.encOut.Backward(h2, h2, eo)
+			m.enc2.Backward(h1, h1, h2)
+			m.enc1.Backward(nil, x, h1)
+			m.decode(logit, zh1, zh2, z)
+			// input gradient at the estimator's samples
+			m.decOut.BackwardInput(zh2[:est*hidden], logit[:est*mnist.Pixels])
+			m.dec2.BackwardInput(zh1[:est*hidden], zh2[:est*hidden])
+			m.dec1.BackwardInput(dz[:est*latent], zh1[:est*hidden])
+			// weight gradient at the separate samples
+			m.decOut.Backward(nil, sep(zh2, hidden), sep(logit, mnist.Pixels))
+			m.dec2.Backward(nil, sep(zh1, hidden), sep(zh2, hidden))
+			m.dec1.Backward(nil, sep(z, latent), sep(zh1, hidden))
+		}
+		floor = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		b.ReportMetric(floor/1e6, "ms/step")
+	})
+	for _, name := range []string{"pathwise", "score", "score+loo"} {
 		b.Run(name, func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 1))
-			m, _ := New(Config{Hidden: 200, Latent: 20, Batch: 100, Samples: 1}, rng)
-			img := images(100, rng)
+			m, _ := New(Config{Hidden: hidden, Latent: latent, Batch: batch, Samples: n}, rng)
+			img := images(batch, rng)
 			est, _ := estimators.New(name, nil)
+			opt := train.NewAdam()
 			b.ReportAllocs()
 			for b.Loop() {
-				m.Step(img, est, rng)
+				if _, _, err := m.Step(img, est, rng); err != nil {
+					b.Fatal(err)
+				}
+				opt.Step(m.Params, m.Grad, 1e-3)
 			}
-			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+			b.ReportMetric(ns/1e6, "ms/step")
+			if floor > 0 {
+				b.ReportMetric(ns/floor, "x-floor")
+			}
 		})
 	}
 }
