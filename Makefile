@@ -7,7 +7,7 @@ GRADBENCH = $(BIN)
 # (results/baseline/<name>/).
 REGRESSION = regression regression-discrete
 
-.PHONY: all test unit lint bench fuzz reproduce paper paper-check verify-reproduce baseline regress clean $(BIN)
+.PHONY: all test unit lint bench bench-openblas fuzz reproduce paper paper-check verify-reproduce baseline regress clean $(BIN)
 
 all: test
 
@@ -31,6 +31,12 @@ unit:
 ## bench: ns/sample of every estimator beside a hand-written loop.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./estimators/...
+
+## bench-openblas: one Gaussian-VAE training step with gonum's BLAS and
+## with OpenBLAS (cgo, gonum.org/v1/netlib; needs gcc and libopenblas-dev),
+## in a throwaway module: the binding is not a dependency of gradbench.
+bench-openblas:
+	bash experiments/openblas/bench.sh
 
 ## fuzz: fuzz the spec parser (not run in CI).
 fuzz:
