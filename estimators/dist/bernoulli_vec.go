@@ -6,8 +6,10 @@ import (
 	"math/rand/v2"
 )
 
-// MaxBernoulliDim is the largest dimension of a BernoulliVec: its 2^D
-// outcomes are enumerated for exact references.
+// MaxBernoulliDim is the largest dimension of a BernoulliVec whose 2^D
+// outcomes are enumerated for exact references, and the largest dim of the
+// registered family. Larger vectors (the latent layer of a model, say) are
+// valid but not enumerable: their SupportSize is 0.
 const MaxBernoulliDim = 20
 
 // BernoulliVec is the distribution of D independent Bernoulli coordinates,
@@ -24,8 +26,8 @@ type BernoulliVec struct {
 }
 
 // NewBernoulliVec returns independent Bernoulli coordinates with the given
-// logits, which it copies, or an error if there are none or more than
-// MaxBernoulliDim, or one is not finite.
+// logits, which it copies, or an error if there are none or one is not
+// finite.
 func NewBernoulliVec(logits []float64) (BernoulliVec, error) {
 	b := BernoulliVec{Logits: append([]float64(nil), logits...)}
 	return b, b.Validate()
@@ -47,8 +49,8 @@ func NewBernoulliTied(dim int, logit float64) (BernoulliVec, error) {
 
 // Validate returns an error if the parameters are invalid.
 func (b BernoulliVec) Validate() error {
-	if len(b.Logits) < 1 || len(b.Logits) > MaxBernoulliDim {
-		return fmt.Errorf("%w: bernoulli-vec: %d logits, want 1 to %d (the support is enumerated)", ErrParam, len(b.Logits), MaxBernoulliDim)
+	if len(b.Logits) < 1 {
+		return fmt.Errorf("%w: bernoulli-vec: no logits, want at least 1", ErrParam)
 	}
 	for d, l := range b.Logits {
 		if err := checkFinite("bernoulli-vec", fmt.Sprintf("logit[%d]", d), l); err != nil {
@@ -152,13 +154,19 @@ func (b BernoulliVec) Score(dst, x []float64) {
 	}
 }
 
-// SupportSize returns 2^D.
-func (b BernoulliVec) SupportSize() int { return 1 << len(b.Logits) }
+// SupportSize returns 2^D, or 0 if D > MaxBernoulliDim: too many outcomes
+// to enumerate.
+func (b BernoulliVec) SupportSize() int {
+	if len(b.Logits) > MaxBernoulliDim {
+		return 0
+	}
+	return 1 << len(b.Logits)
+}
 
 // Outcome writes outcome i (x_d = bit d of i) and returns its probability.
-// It panics if i is out of range.
+// It panics if i is out of range [0, SupportSize()).
 func (b BernoulliVec) Outcome(x []float64, i int) float64 {
-	if i < 0 || i >= 1<<len(b.Logits) {
+	if i < 0 || i >= b.SupportSize() {
 		panic("dist: BernoulliVec.Outcome: index out of range")
 	}
 	checkLen("BernoulliVec.Outcome", x, len(b.Logits))

@@ -370,3 +370,23 @@ func TestRelaxedNoAllocations(t *testing.T) {
 		}
 	}
 }
+
+// A vector beyond MaxBernoulliDim (a model's latent layer) is a valid
+// family, but its support is not enumerable: SupportSize is 0, so exact
+// references refuse it instead of overflowing.
+func TestBernoulliVecLarge(t *testing.T) {
+	logits := make([]float64, 200)
+	b, err := dist.NewBernoulliVec(logits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := b.SupportSize(); n != 0 {
+		t.Errorf("SupportSize = %d for D = 200, want 0", n)
+	}
+	if n := (dist.BernoulliVec{Logits: logits[:dist.MaxBernoulliDim]}).SupportSize(); n != 1<<dist.MaxBernoulliDim {
+		t.Errorf("SupportSize = %d for D = %d, want %d", n, dist.MaxBernoulliDim, 1<<dist.MaxBernoulliDim)
+	}
+	if _, err := dist.NewBernoulliVec(nil); err == nil {
+		t.Error("dist.NewBernoulliVec(nil): no error")
+	}
+}
