@@ -6,8 +6,13 @@ import (
 )
 
 // ModelKinds are the accepted values of model.kind: Bayesian logistic
-// regression and the Gaussian VAE on MNIST.
-var ModelKinds = []string{"blr", "vae-gaussian"}
+// regression, the Gaussian VAE and the Bernoulli VAE (sigmoid belief net)
+// on MNIST.
+var ModelKinds = []string{"blr", "vae-gaussian", "vae-bernoulli"}
+
+// BernoulliLayers are the accepted values of model.layers (vae-bernoulli):
+// one linear layer each way, or two hidden layers of leaky ReLU.
+var BernoulliLayers = []string{"linear", "nonlinear"}
 
 // Model describes a model-training run: a model (kind) whose gradient of an
 // expectation comes from each estimator in turn, trained by an optimizer.
@@ -36,13 +41,19 @@ type Model struct {
 	Hidden, Latent   int // VAE sizes
 	TrainImages      int // VAE: training images on which the ELBO is evaluated
 	TestImages       int // VAE: held-out images of the importance-weighted bound
+	// Layers is "linear" or "nonlinear" (vae-bernoulli; "" otherwise).
+	Layers string
+	// PriorLearningRate is the SGD step size of the prior's logits
+	// (vae-bernoulli; 0 otherwise).
+	PriorLearningRate float64
 }
 
 func (p *parser) model(t map[string]any) (*Model, error) {
 	const path = "model"
 	if err := p.keys(t, path, "kind", "data", "estimators", "estimator", "options", "optimizer",
 		"learning_rate", "schedule", "steps", "batch", "n", "init_sigma", "eval_every", "variance_draws",
-		"objective_samples", "seeds", "hidden", "latent", "train_images", "test_images"); err != nil {
+		"objective_samples", "seeds", "hidden", "latent", "train_images", "test_images",
+		"layers", "prior_learning_rate"); err != nil {
 		return nil, err
 	}
 	m := &Model{}
@@ -53,7 +64,7 @@ func (p *parser) model(t map[string]any) (*Model, error) {
 	if !slices.Contains(ModelKinds, m.Kind) {
 		return nil, p.errf("model.kind", "%q: want one of %s", m.Kind, strings.Join(ModelKinds, ", "))
 	}
-	vae := m.Kind == "vae-gaussian"
+	vae := strings.HasPrefix(m.Kind, "vae-")
 	if m.Data, err = p.str(t, path, "data", ""); err != nil {
 		return nil, err
 	}
@@ -127,7 +138,27 @@ func (p *parser) model(t map[string]any) (*Model, error) {
 	if !vae {
 		for _, key := range []string{"hidden", "latent", "train_images", "test_images"} {
 			if _, ok := t[key]; ok {
-				return nil, p.errf(join(path, key), "applies to kind vae-gaussian only")
+				return nil, p.errf(join(path, key), "applies to kinds vae-gaussian and vae-bernoulli only")
+			}
+		}
+	}
+	if m.Kind == "vae-bernoulli" {
+		if m.Layers, err = p.str(t, path, "layers", "linear"); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(BernoulliLayers, m.Layers) {
+			return nil, p.errf("model.layers", "%q: want one of %s", m.Layers, strings.Join(BernoulliLayers, ", "))
+		}
+		if m.PriorLearningRate, err = p.float(t, path, "prior_learning_rate", 1e-2); err != nil {
+			return nil, err
+		}
+		if !(m.PriorLearningRate >= 0) || m.PriorLearningRate > 1e3 {
+			return nil, p.errf("model.prior_learning_rate", "%v: want a number in [0, 1000] (0: the prior stays fixed)", m.PriorLearningRate)
+		}
+	} else {
+		for _, key := range []string{"layers", "prior_learning_rate"} {
+			if _, ok := t[key]; ok {
+				return nil, p.errf(join(path, key), "applies to kind vae-bernoulli only")
 			}
 		}
 	}

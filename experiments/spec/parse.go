@@ -565,7 +565,14 @@ func (p *parser) estimators(t map[string]any, path string) ([]Estimator, error) 
 }
 
 func (p *parser) estimator(t map[string]any, field string) (Estimator, error) {
-	if err := p.keys(t, field, "name", "label", "options"); err != nil {
+	if err := p.keys(t, field, "name", "label", "options", "n"); err != nil {
+		return Estimator{}, err
+	}
+	if _, ok := t["n"]; ok && !strings.HasPrefix(field, "model.") {
+		return Estimator{}, p.errf(join(field, "n"), "a per-estimator n applies to [model] sections only (sweeps take n from their grid, training specs from train.n)")
+	}
+	n, err := p.integer(t, field, "n", 0, 1, 1e6)
+	if err != nil {
 		return Estimator{}, err
 	}
 	name, err := p.str(t, field, "name", "")
@@ -579,7 +586,7 @@ func (p *parser) estimator(t map[string]any, field string) (Estimator, error) {
 	if err != nil {
 		return Estimator{}, err
 	}
-	e := Estimator{Name: name, Label: label}
+	e := Estimator{Name: name, Label: label, N: int(n)}
 	if _, ok := t["options"]; ok {
 		o, err := p.table(t, field, "options")
 		if err != nil {

@@ -59,6 +59,10 @@ type Estimator struct {
 	Name    string            // registered name, e.g. "mvd"
 	Label   string            // unique label in the spec (default Name), used in results
 	Options map[string]string // estimator options as strings, e.g. coupled = "true"; nil if none
+	// N is the samples per estimate of this estimator in a [model]
+	// section, overriding model.n (0: model.n), so that estimators of
+	// different cost per sample can be compared at equal evaluations.
+	N int
 }
 
 // Component is a distribution or objective with a grid of values for each

@@ -115,7 +115,12 @@ var BadSpecs = []struct {
 	{"model lr negative", strings.Replace(ModelWith(""), "learning_rate = 0.001", "learning_rate = -1.0", 1), "model.learning_rate", 6, "> 0"},
 	{"model bad estimator", strings.Replace(ModelWith(""), "\"pathwise\"", "\"nope\"", 1), "model.estimators[0]", 5, "unknown estimator"},
 	{"model batch zero", ModelWith("batch = 0\n"), "model.batch", 9, "≥ 1"},
-	{"model vae key on blr", ModelWith("hidden = 10\n"), "model.hidden", 9, "vae-gaussian only"},
+	{"model vae key on blr", ModelWith("hidden = 10\n"), "model.hidden", 9, "vae-gaussian and vae-bernoulli only"},
+	{"model layers on blr", ModelWith("layers = \"linear\"\n"), "model.layers", 9, "vae-bernoulli only"},
+	{"model bad layers", bernoulli("layers = \"deep\"\n"), "model.layers", 8, "want one of"},
+	{"model prior lr negative", bernoulli("prior_learning_rate = -0.1\n"), "model.prior_learning_rate", 8, "[0, 1000]"},
+	{"model estimator n zero", strings.Replace(ModelWith(""), "[\"pathwise\"]", "[{name = \"pathwise\", n = 0}]", 1), "model.estimators[0].n", 5, "≥ 1"},
+	{"sweep estimator n", strings.Replace(Base, "[\"score\"]", "[{name = \"score\", n = 2}]", 1), "sweep.estimators[0].n", 4, "[model] sections only"},
 	{"model vae with data", strings.Replace(ModelWith(""), "kind = \"blr\"", "kind = \"vae-gaussian\"", 1), "model.data", 8, "GoMNIST"},
 	{"model variance draws one", ModelWith("variance_draws = 1\n"), "model.variance_draws", 9, "≥ 2"},
 	{"model bad schedule", ModelWith("schedule = \"linear\"\n"), "model.schedule", 9, "want one of"},
@@ -132,6 +137,13 @@ learning_rate = 0.001
 steps = 10
 data = "d.csv"
 `
+
+// bernoulli is ModelWith for kind vae-bernoulli (without data; lines
+// from 8).
+func bernoulli(lines string) string {
+	s := strings.Replace(ModelBase, "kind = \"blr\"", "kind = \"vae-bernoulli\"", 1)
+	return strings.Replace(s, "data = \"d.csv\"\n", "", 1) + lines
+}
 
 // ModelWith appends lines to the [model] table of ModelBase (from line 9).
 func ModelWith(lines string) string { return ModelBase + lines }

@@ -1,0 +1,392 @@
+// Package bvae is the variational autoencoder with binary latent variables
+// (a sigmoid belief net with an amortised posterior) on dynamically
+// binarised MNIST, the benchmark of the ARM, DisARM, REBAR and RELAX papers:
+// an encoder gives, for each image x_i, independent Bernoulli latents
+// q(b|x_i) = Π_d Bernoulli(σ(l_id)); a decoder gives Bernoulli pixel
+// probabilities p(x|b); the prior p(b) = Π_d Bernoulli(σ(θ_d)) has learned
+// logits θ. The linear model has one dense layer each way (784 → D → 784);
+// the nonlinear one has two hidden layers of leaky ReLU (slope 0.3) each
+// way (784-H-H-D and D-H-H-784).
+//
+// # Where the estimators plug in
+//
+// For every image i of a minibatch the family is the bernoulli-vec with
+// logits l_i and the objective is f_i(b) = log p(x_i|b), the decoder, which
+// is defined and differentiable on relaxed b ∈ [0, 1]^D as well, as the
+// relaxation-based estimators (REBAR, RELAX, Gumbel-Softmax, ST) need. So
+// Estimate(g_i, q_i, f_i, n, rng) estimates ∇_l E_q[log p(x_i|b)], which is
+// backpropagated into the encoder. The rest of the ELBO, −KL(q(b|x_i) ‖
+// p(b)), is a sum over independent Bernoulli coordinates and analytic, with
+// analytic gradients with respect to l_i and θ.
+//
+// The papers put log p(b) − log q(b|x) inside f instead; both choices give
+// unbiased gradients of the same ELBO, and the analytic KL removes its
+// share of the variance from every estimator alike. The estimators'
+// relative standing is what these experiments measure; their absolute
+// variances are not comparable with the papers'.
+//
+// As in package vae, the decoder's gradient does not come from the
+// estimator's samples: it is ∇_dec log p(x_i|b'_i) at one separate sample
+// b'_i ~ q(b|x_i) per image, the same for every estimator, so runs differ
+// only in their encoder gradients. The training ELBO of a step is the
+// minibatch mean of log p(x_i|b'_i) − KL_i.
+package bvae
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gradbench/gradbench/estimators"
+	"github.com/gradbench/gradbench/estimators/dist"
+	"github.com/gradbench/gradbench/estimators/objective"
+	"github.com/gradbench/gradbench/experiments/models/mnist"
+	"github.com/gradbench/gradbench/experiments/models/nn"
+)
+
+// Config sizes the model.
+type Config struct {
+	Nonlinear bool // two leaky-ReLU hidden layers each way (false: linear)
+	Hidden    int  // units per hidden layer of the nonlinear model (200)
+	Latent    int  // binary latent variables D (200)
+	Batch     int  // images per step (50)
+	Samples   int  // samples per estimate (n)
+}
+
+// Model is a Bernoulli VAE with its training buffers. It is not safe for
+// concurrent use.
+type Model struct {
+	Config
+	enc, dec []*nn.Dense
+	// Params and Grad are the flat network parameters (encoder layers,
+	// then decoder layers) and the gradient of the negated minibatch ELBO
+	// of the last Step; EncoderParams is the length of the encoder's
+	// leading part.
+	Params, Grad  []float64
+	EncoderParams int
+	// Prior holds the prior's logits θ and PriorGrad the gradient of the
+	// negated minibatch ELBO with respect to them.
+	Prior, PriorGrad []float64
+
+	x          []float64   // B × 784 binarised input
+	eact, edel [][]float64 // encoder layer outputs (last: logits) and their gradients
+	bs         []float64   // B × D separate samples for the decoder
+	dact, ddel [][]float64 // decoder layer outputs at bs and their gradients
+	g          []float64   // estimate for one image (D)
+	dkl, dth   []float64   // KL gradients for one image (D)
+	q          dist.BernoulliVec
+	f          likelihood
+	mean, m2   []float64 // encoder-gradient moments (EncoderGradVariance)
+}
+
+// New returns a model with Glorot-uniform weights drawn from rng, zero
+// biases and prior logits, or an error for a size < 1.
+func New(c Config, rng *rand.Rand) (*Model, error) {
+	if c.Latent < 1 || c.Batch < 1 || c.Samples < 1 || (c.Nonlinear && c.Hidden < 1) {
+		return nil, fmt.Errorf("bvae: hidden %d, latent %d, batch %d, samples %d: want all ≥ 1", c.Hidden, c.Latent, c.Batch, c.Samples)
+	}
+	P, D, H := mnist.Pixels, c.Latent, c.Hidden
+	m := &Model{Config: c}
+	if c.Nonlinear {
+		m.enc = []*nn.Dense{nn.NewDense(P, H, rng), nn.NewDense(H, H, rng), nn.NewDense(H, D, rng)}
+		m.dec = []*nn.Dense{nn.NewDense(D, H, rng), nn.NewDense(H, H, rng), nn.NewDense(H, P, rng)}
+	} else {
+		m.enc = []*nn.Dense{nn.NewDense(P, D, rng)}
+		m.dec = []*nn.Dense{nn.NewDense(D, P, rng)}
+	}
+	for _, l := range m.enc {
+		m.EncoderParams += l.NumParams()
+	}
+	m.Params, m.Grad = nn.Pack(append(append([]*nn.Dense{}, m.enc...), m.dec...)...)
+	m.Prior, m.PriorGrad = make([]float64, D), make([]float64, D)
+	B := c.Batch
+	m.x = make([]float64, B*P)
+	m.eact, m.edel = buffers(m.enc, B), buffers(m.enc, B)
+	m.bs = make([]float64, B*D)
+	m.dact, m.ddel = buffers(m.dec, B), buffers(m.dec, B)
+	m.g, m.dkl, m.dth = make([]float64, D), make([]float64, D), make([]float64, D)
+	m.q = dist.BernoulliVec{Logits: make([]float64, D)}
+	m.f = likelihood{dec: m.dec, act: buffers(m.dec, 1), del: buffers(m.dec, 1)}
+	return m, nil
+}
+
+// buffers returns one rows × Out slice per layer.
+func buffers(layers []*nn.Dense, rows int) [][]float64 {
+	out := make([][]float64, len(layers))
+	for k, l := range layers {
+		out[k] = make([]float64, rows*l.Out)
+	}
+	return out
+}
+
+// forward runs layers on the rows of in, keeping every layer's output in
+// act (hidden layers after the leaky ReLU; the last layer's output is
+// linear).
+func forward(layers []*nn.Dense, act [][]float64, in []float64) {
+	for k, l := range layers {
+		l.Forward(act[k], in)
+		if k < len(layers)-1 {
+			nn.LeakyReLU.Apply(act[k], act[k])
+		}
+		in = act[k]
+	}
+}
+
+// backward adds the weight gradients of layers (run by forward on in) for
+// the output gradient del[last], using del as scratch. If din is not nil it
+// receives the gradient with respect to in.
+func backward(layers []*nn.Dense, act, del [][]float64, in, din []float64) {
+	for k := len(layers) - 1; k >= 0; k-- {
+		inp, dinp := in, din
+		if k > 0 {
+			inp, dinp = act[k-1], del[k-1]
+		}
+		layers[k].Backward(dinp, inp, del[k])
+		if k > 0 {
+			nn.LeakyReLU.Backward(del[k-1], act[k-1], del[k-1])
+		}
+	}
+}
+
+// likelihood is f_i(b) = log p(x_i|b) for one image, an
+// objective.Differentiable over b ∈ [0, 1]^D.
+type likelihood struct {
+	dec      []*nn.Dense
+	x        []float64 // the image (784 values in {0, 1})
+	act, del [][]float64
+}
+
+func (*likelihood) Name() string { return "bvae-loglik" }
+
+// Value returns log p(x|b).
+func (f *likelihood) Value(b []float64) float64 {
+	forward(f.dec, f.act, b)
+	return nn.BernoulliLogLik(nil, f.x, f.act[len(f.act)-1])
+}
+
+// Grad writes ∇_b log p(x|b) into dst and returns log p(x|b).
+func (f *likelihood) Grad(dst, b []float64) float64 {
+	forward(f.dec, f.act, b)
+	last := len(f.act) - 1
+	v := nn.BernoulliLogLik(f.del[last], f.x, f.act[last])
+	for k := last; k >= 0; k-- {
+		if k == 0 {
+			f.dec[0].BackwardInput(dst, f.del[0])
+			break
+		}
+		f.dec[k].BackwardInput(f.del[k-1], f.del[k])
+		nn.LeakyReLU.Backward(f.del[k-1], f.act[k-1], f.del[k-1])
+	}
+	return v
+}
+
+// Objective returns f(b) = log p(x|b) for a binarised image x (len 784),
+// sharing the model's scratch: valid until the next call of Objective,
+// Step, EncoderGradVariance or Bounds.
+func (m *Model) Objective(x []float64) objective.Differentiable {
+	m.f.x = x
+	return &m.f
+}
+
+// KL returns KL(q ‖ p) for independent Bernoullis with logits l (q) and
+// theta (p), and, if dl and dtheta are not nil, writes its gradients:
+// ∂KL/∂l_d = q_d(1 − q_d)(l_d − θ_d) and ∂KL/∂θ_d = p_d − q_d.
+func KL(dl, dtheta, l, theta []float64) float64 {
+	var kl float64
+	for d, a := range l {
+		t := theta[d]
+		q := nn.Sigm(a)
+		// q (log q − log p) + (1 − q)(log(1 − q) − log(1 − p))
+		kl += q*(nn.Softplus(-t)-nn.Softplus(-a)) + (1-q)*(nn.Softplus(t)-nn.Softplus(a))
+		if dl != nil {
+			dl[d] = q * (1 - q) * (a - t)
+			dtheta[d] = nn.Sigm(t) - q
+		}
+	}
+	return max(kl, 0)
+}
+
+// Step takes one minibatch of images (rows of 784 intensities in [0, 1]),
+// binarises it dynamically with rng, and writes the gradient of the negated
+// minibatch-mean ELBO into Grad and PriorGrad: the encoder part from est
+// (Samples samples per image), the decoder part from one separate sample
+// per image, the prior part analytic. It returns the evaluations est used
+// and the minibatch mean ELBO at the separate samples.
+func (m *Model) Step(images []float64, est estimators.Estimator, rng *rand.Rand) (estimators.Cost, float64, error) {
+	m.checkBatch("Step", images)
+	mnist.Binarize(m.x, images, rng)
+	clear(m.Grad)
+	clear(m.PriorGrad)
+	cost, kl, err := m.encoderGrad(est, rng)
+	if err != nil {
+		return cost, 0, err
+	}
+	ll := m.decoderGrad()
+	return cost, (ll - kl) / float64(m.Batch), nil
+}
+
+func (m *Model) checkBatch(method string, images []float64) {
+	if len(images) != m.Batch*mnist.Pixels {
+		panic(fmt.Sprintf("bvae: %s: %d values, want %d images of %d pixels", method, len(images), m.Batch, mnist.Pixels))
+	}
+}
+
+// encoderGrad adds the encoder's and the prior's gradients for the
+// binarised batch m.x to Grad and PriorGrad, draws the separate samples
+// m.bs, and returns the evaluations and the summed KL.
+func (m *Model) encoderGrad(est estimators.Estimator, rng *rand.Rand) (estimators.Cost, float64, error) {
+	B, D, P := m.Batch, m.Latent, mnist.Pixels
+	forward(m.enc, m.eact, m.x)
+	last := len(m.enc) - 1
+	logits, dlogits := m.eact[last], m.edel[last]
+	inv := 1 / float64(B)
+	var cost estimators.Cost
+	var kl float64
+	for i := range B {
+		l, dl := logits[i*D:(i+1)*D], dlogits[i*D:(i+1)*D]
+		copy(m.q.Logits, l)
+		c, err := est.Estimate(m.g, &m.q, m.Objective(m.x[i*P:(i+1)*P]), m.Samples, rng)
+		cost.F += c.F
+		cost.Grad += c.Grad
+		if err != nil {
+			return cost, kl, err
+		}
+		kl += KL(m.dkl, m.dth, l, m.Prior)
+		for d, a := range l {
+			// −∂ELBO/∂l = −(g − ∂KL/∂l); −∂ELBO/∂θ = ∂KL/∂θ.
+			dl[d] = -(m.g[d] - m.dkl[d]) * inv
+			m.PriorGrad[d] += m.dth[d] * inv
+			m.bs[i*D+d] = 0
+			if rng.Float64() < nn.Sigm(a) {
+				m.bs[i*D+d] = 1
+			}
+		}
+	}
+	backward(m.enc, m.eact, m.edel, m.x, nil)
+	return cost, kl, nil
+}
+
+// decoderGrad adds the decoder's gradient at the separate samples m.bs to
+// Grad and returns Σ_i log p(x_i|b'_i).
+func (m *Model) decoderGrad() float64 {
+	B, P := m.Batch, mnist.Pixels
+	forward(m.dec, m.dact, m.bs)
+	last := len(m.dec) - 1
+	out, dout := m.dact[last], m.ddel[last]
+	var ll float64
+	for i := range B {
+		ll += nn.BernoulliLogLik(dout[i*P:(i+1)*P], m.x[i*P:(i+1)*P], out[i*P:(i+1)*P])
+	}
+	inv := 1 / float64(B)
+	for k := range dout {
+		dout[k] *= -inv
+	}
+	backward(m.dec, m.dact, m.ddel, m.bs, nil)
+	return ll
+}
+
+// EncoderGradVariance binarises images (one minibatch) with batchRNG, draws
+// draws ≥ 2 independent encoder gradients of the negated ELBO on it from
+// est with rng, and returns the variance of each encoder parameter's
+// gradient averaged over the encoder parameters, with the number of draws
+// left out because they were not finite. Grad and PriorGrad are left
+// undefined (the next Step recomputes them); the parameters do not change.
+func (m *Model) EncoderGradVariance(images []float64, est estimators.Estimator, draws int, batchRNG, rng *rand.Rand) (float64, int, error) {
+	m.checkBatch("EncoderGradVariance", images)
+	if draws < 2 {
+		return 0, 0, fmt.Errorf("bvae: %d variance draws: want ≥ 2", draws)
+	}
+	mnist.Binarize(m.x, images, batchRNG)
+	E := m.EncoderParams
+	if m.mean == nil {
+		m.mean, m.m2 = make([]float64, E), make([]float64, E)
+	}
+	clear(m.mean)
+	clear(m.m2)
+	n, nonfinite := 0, 0
+	for range draws {
+		clear(m.Grad[:E])
+		if _, _, err := m.encoderGrad(est, rng); err != nil {
+			return 0, 0, err
+		}
+		g := m.Grad[:E]
+		if !finite(g) {
+			nonfinite++
+			continue
+		}
+		n++
+		for j, v := range g { // Welford
+			d := v - m.mean[j]
+			m.mean[j] += d / float64(n)
+			m.m2[j] += d * (v - m.mean[j])
+		}
+	}
+	if n < 2 {
+		return math.NaN(), nonfinite, nil
+	}
+	var s float64
+	for _, v := range m.m2 {
+		s += v
+	}
+	return s / float64(n-1) / float64(E), nonfinite, nil
+}
+
+func finite(v []float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// Bounds returns, for the images (rows of 784, binarised with rng), the mean
+// one-sample ELBO log p(x|b) − KL(q ‖ p), b ~ q(b|x), and the mean k-sample
+// importance-weighted bound log (1/k) Σ_j p(x, b_j)/q(b_j|x) (Burda et
+// al. 2016). It allocates its scratch (it runs at evaluation points only).
+func (m *Model) Bounds(images []float64, k int, rng *rand.Rand) (elbo, iw float64) {
+	D, P := m.Latent, mnist.Pixels
+	n := len(images) / P
+	x := make([]float64, P)
+	eact := buffers(m.enc, 1)
+	dact := buffers(m.dec, k)
+	b := make([]float64, k*D)
+	lw := make([]float64, k)
+	for i := range n {
+		mnist.Binarize(x, images[i*P:(i+1)*P], rng)
+		forward(m.enc, eact, x)
+		l := eact[len(eact)-1]
+		for j := range k {
+			lw[j] = 0
+			for d, a := range l {
+				t := m.Prior[d]
+				if rng.Float64() < nn.Sigm(a) {
+					b[j*D+d] = 1
+					lw[j] += nn.LogSigmoid(t) - nn.LogSigmoid(a) // log p(b_d) − log q(b_d)
+				} else {
+					b[j*D+d] = 0
+					lw[j] += nn.LogSigmoid(-t) - nn.LogSigmoid(-a)
+				}
+			}
+		}
+		forward(m.dec, dact, b)
+		out := dact[len(dact)-1]
+		mx := math.Inf(-1)
+		var ll0 float64
+		for j := range k {
+			ll := nn.BernoulliLogLik(nil, x, out[j*P:(j+1)*P])
+			if j == 0 {
+				ll0 = ll
+			}
+			lw[j] += ll
+			mx = max(mx, lw[j])
+		}
+		var s float64
+		for j := range k {
+			s += math.Exp(lw[j] - mx)
+		}
+		iw += mx + math.Log(s/float64(k))
+		elbo += ll0 - KL(nil, nil, l, m.Prior)
+	}
+	return elbo / float64(n), iw / float64(n)
+}

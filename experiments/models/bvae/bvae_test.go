@@ -1,0 +1,439 @@
+package bvae
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/diff/fd"
+
+	"github.com/gradbench/gradbench/estimators"
+	"github.com/gradbench/gradbench/estimators/dist"
+	"github.com/gradbench/gradbench/estimators/objective"
+	"github.com/gradbench/gradbench/experiments/models/mnist"
+	"github.com/gradbench/gradbench/experiments/models/nn"
+	"github.com/gradbench/gradbench/experiments/train"
+)
+
+var central = &fd.Settings{Formula: fd.Central}
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-5*(1+math.Abs(b)) }
+
+// binaryImages returns n images of 0/1 intensities (so that binarising
+// them is the identity) with about a fifth of the pixels on.
+func binaryImages(n int, rng *rand.Rand) []float64 {
+	x := make([]float64, n*mnist.Pixels)
+	for i := range x {
+		if rng.Float64() < 0.2 {
+			x[i] = 1
+		}
+	}
+	return x
+}
+
+func models(t testing.TB, latent, batch, samples int, rng *rand.Rand) map[string]*Model {
+	out := map[string]*Model{}
+	for _, nonlinear := range []bool{false, true} {
+		m, err := New(Config{Nonlinear: nonlinear, Hidden: 7, Latent: latent, Batch: batch, Samples: samples}, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for d := range m.Prior {
+			m.Prior[d] = rng.NormFloat64()
+		}
+		name := "linear"
+		if nonlinear {
+			name = "nonlinear"
+		}
+		out[name] = m
+	}
+	return out
+}
+
+// TestLikelihoodGradient checks ∇_b log p(x|b) against central finite
+// differences at a relaxed b ∈ (0, 1)^D, linear and nonlinear.
+func TestLikelihoodGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for name, m := range models(t, 5, 1, 1, rng) {
+		x := binaryImages(1, rng)
+		f := m.Objective(x)
+		b := []float64{0.3, 0.9, 0.05, 0.5, 0.71}
+		g := make([]float64, len(b))
+		if v := f.Grad(g, b); !near(v, f.Value(b)) {
+			t.Fatalf("%s: Grad returns %v, Value %v", name, v, f.Value(b))
+		}
+		want := fd.Gradient(nil, f.Value, b, central)
+		for d := range g {
+			if !near(g[d], want[d]) {
+				t.Errorf("%s: ∂f/∂b[%d] = %v, fd %v", name, d, g[d], want[d])
+			}
+		}
+	}
+}
+
+// TestKL checks the analytic KL against enumeration of a small support and
+// its gradients against finite differences.
+func TestKL(t *testing.T) {
+	l := []float64{0.4, -1.3, 2.2}
+	theta := []float64{-0.2, 0.5, 1.9}
+	q, _ := dist.NewBernoulliVec(l)
+	p, _ := dist.NewBernoulliVec(theta)
+	x := make([]float64, 3)
+	var want float64
+	for i := range q.SupportSize() {
+		pq := q.Outcome(x, i)
+		want += pq * (q.LogProb(x) - p.LogProb(x))
+	}
+	dl, dth := make([]float64, 3), make([]float64, 3)
+	if got := KL(dl, dth, l, theta); math.Abs(got-want) > 1e-12 {
+		t.Fatalf("KL = %v, enumeration %v", got, want)
+	}
+	fl := fd.Gradient(nil, func(v []float64) float64 { return KL(nil, nil, v, theta) }, l, central)
+	ft := fd.Gradient(nil, func(v []float64) float64 { return KL(nil, nil, l, v) }, theta, central)
+	for d := range l {
+		if !near(dl[d], fl[d]) || !near(dth[d], ft[d]) {
+			t.Errorf("d = %d: ∂KL/∂l = %v (fd %v), ∂KL/∂θ = %v (fd %v)", d, dl[d], fl[d], dth[d], ft[d])
+		}
+	}
+	if kl := KL(nil, nil, l, l); kl != 0 {
+		t.Errorf("KL(q ‖ q) = %v", kl)
+	}
+}
+
+// fakeEstimator writes g_d = sin(l_d) (a smooth function of the logits),
+// so that the encoder's gradient is a vector-Jacobian product of the
+// encoder that finite differences can check.
+type fakeEstimator struct{}
+
+func (fakeEstimator) Info() estimators.Info { return estimators.Info{Name: "fake", Unbiased: true} }
+
+func (fakeEstimator) Estimate(grad []float64, p dist.Distribution, _ objective.Objective, _ int, _ *rand.Rand) (estimators.Cost, error) {
+	p.Params(grad)
+	for d, v := range grad {
+		grad[d] = math.Sin(v)
+	}
+	return estimators.Cost{F: 1}, nil
+}
+
+// TestStepGradient checks every part of Step's gradient with finite
+// differences at fixed randomness: the decoder's against the negated
+// minibatch log-likelihood at the separate samples, the encoder's as the
+// vector-Jacobian product of the logits with the logit gradient Step used,
+// and the prior's against the negated minibatch KL.
+func TestStepGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const B, D = 3, 4
+	for name, m := range models(t, D, B, 1, rng) {
+		img := binaryImages(B, rng)
+		if _, _, err := m.Step(img, fakeEstimator{}, rng); err != nil {
+			t.Fatal(err)
+		}
+		grad := append([]float64(nil), m.Grad...)
+		prior := append([]float64(nil), m.PriorGrad...)
+		last := len(m.enc) - 1
+		dl := append([]float64(nil), m.edel[last]...) // the logit gradient Step used
+		// Functions of the parameter vector at the step's x and b'.
+		decLoss := func() float64 {
+			forward(m.dec, m.dact, m.bs)
+			out := m.dact[len(m.dact)-1]
+			var s float64
+			for i := range B {
+				s -= nn.BernoulliLogLik(nil, m.x[i*mnist.Pixels:(i+1)*mnist.Pixels], out[i*mnist.Pixels:(i+1)*mnist.Pixels])
+			}
+			return s / B
+		}
+		encVJP := func() float64 {
+			forward(m.enc, m.eact, m.x)
+			var s float64
+			for k, v := range m.eact[last] {
+				s += dl[k] * v
+			}
+			return s
+		}
+		check := func(part string, j int, loss func() float64) {
+			old := m.Params[j]
+			want := fd.Derivative(func(v float64) float64 { m.Params[j] = v; return loss() }, old, central)
+			m.Params[j] = old
+			if !near(grad[j], want) {
+				t.Errorf("%s: %s parameter %d: gradient %v, fd %v", name, part, j, grad[j], want)
+			}
+		}
+		for k := 0; k < 25; k++ {
+			check("encoder", rng.IntN(m.EncoderParams), encVJP)
+			check("decoder", m.EncoderParams+rng.IntN(len(m.Params)-m.EncoderParams), decLoss)
+		}
+		// Prior: −ELBO depends on θ through the mean KL only.
+		forward(m.enc, m.eact, m.x)
+		logits := append([]float64(nil), m.eact[last]...)
+		klLoss := func(th []float64) float64 {
+			var s float64
+			for i := range B {
+				s += KL(nil, nil, logits[i*D:(i+1)*D], th)
+			}
+			return s / B
+		}
+		want := fd.Gradient(nil, klLoss, m.Prior, central)
+		for d := range prior {
+			if !near(prior[d], want[d]) {
+				t.Errorf("%s: prior logit %d: gradient %v, fd %v", name, d, prior[d], want[d])
+			}
+		}
+	}
+}
+
+// The unbiased estimators of the model experiments, with the options of
+// experiments/vae-bernoulli-*.toml, and the samples each takes.
+var unbiased = []struct {
+	name string
+	opts map[string]string
+	n    int
+}{
+	{"score+loo", nil, 2},
+	{"arm", nil, 1},
+	{"disarm", nil, 1},
+	{"rebar", map[string]string{"tune_tau": "false"}, 1},
+	{"relax", map[string]string{"tune_tau": "false"}, 1},
+}
+
+// biasGradMoments runs Step draws times on the same binary images and
+// returns the mean and standard error of the encoder's last bias vector:
+// for the linear model with batch 1 it is −(ĝ − ∂KL/∂l), the estimate of
+// the negated logit gradient.
+func biasGradMoments(t *testing.T, m *Model, img []float64, name string, opts map[string]string, draws int, rng *rand.Rand) (mean, se []float64) {
+	est, err := estimators.New(name, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := m.enc[len(m.enc)-1]
+	k := len(last.GB)
+	sum, sum2 := make([]float64, k), make([]float64, k)
+	for range draws {
+		if _, _, err := m.Step(img, est, rng); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for j, v := range last.GB {
+			sum[j] += v
+			sum2[j] += v * v
+		}
+	}
+	mean, se = make([]float64, k), make([]float64, k)
+	n := float64(draws)
+	for j := range sum {
+		mean[j] = sum[j] / n
+		se[j] = math.Sqrt(max(0, sum2[j]/n-mean[j]*mean[j]) / (n - 1))
+	}
+	return mean, se
+}
+
+// TestUnbiasedExact: with D = 8 latents the exact logit gradient is a sum
+// over the 256 outcomes, ∇_l E_q[f] = Σ_b q(b) f(b) (b − σ(l)). Every
+// unbiased estimator's mean encoder-bias gradient over 20000 steps must be
+// within 4 standard errors of the exact one, coordinate by coordinate: 5
+// estimators × 8 coordinates = 40 tests, each with a false-alarm rate of
+// 6.3e-5 under the normal approximation, so at most 0.25% for the family
+// (the seeds are fixed: the outcome is deterministic). Gumbel-Softmax at
+// τ = 1, which is biased, must fail the same test (a negative control).
+func TestUnbiasedExact(t *testing.T) {
+	const D, draws = 8, 20000
+	rng := rand.New(rand.NewPCG(5, 6))
+	m := models(t, D, 1, 1, rng)["linear"]
+	// Larger weights than Glorot's, so that f varies across outcomes.
+	for j := range m.Params {
+		m.Params[j] *= 3
+	}
+	img := binaryImages(1, rng)
+	forward(m.enc, m.eact, img)
+	l := append([]float64(nil), m.eact[0]...)
+	q, err := dist.NewBernoulliVec(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := m.Objective(img)
+	exact := make([]float64, D)
+	b := make([]float64, D)
+	for i := range q.SupportSize() {
+		pb := q.Outcome(b, i)
+		fb := f.Value(b)
+		for d := range D {
+			exact[d] += pb * fb * (b[d] - nn.Sigm(l[d]))
+		}
+	}
+	dkl, dth := make([]float64, D), make([]float64, D)
+	KL(dkl, dth, l, m.Prior)
+	want := make([]float64, D)
+	for d := range D {
+		want[d] = -(exact[d] - dkl[d])
+	}
+	worst := func(name string, opts map[string]string, n int) float64 {
+		m.Samples = n
+		mean, se := biasGradMoments(t, m, img, name, opts, draws, rand.New(rand.NewPCG(7, uint64(len(name)))))
+		var z float64
+		for d := range D {
+			z = max(z, math.Abs(mean[d]-want[d])/se[d])
+		}
+		return z
+	}
+	for _, e := range unbiased {
+		if z := worst(e.name, e.opts, e.n); !(z < 4) {
+			t.Errorf("%s: largest |mean − exact|/SE = %.2f over %d coordinates, want < 4", e.name, z, D)
+		} else {
+			t.Logf("%s: largest |mean − exact|/SE = %.2f", e.name, z)
+		}
+	}
+	if z := worst("gumbel-softmax", map[string]string{"tau": "1"}, 2); !(z >= 4) {
+		t.Errorf("gumbel-softmax (τ = 1, biased): largest |z| = %.2f, want the test to reject it (≥ 4)", z)
+	} else {
+		t.Logf("gumbel-softmax (negative control): largest |z| = %.1f", z)
+	}
+}
+
+// TestUnbiasedAgree: with the experiments' D = 200 latents, on one shared
+// image and the same weights, every unbiased estimator's mean
+// encoder-bias gradient agrees with DisARM's on the first 10 coordinates
+// within 4 standard errors of the difference: 4 estimators × 10
+// coordinates = 40 tests at 6.3e-5 each, at most 0.25% for the family
+// (fixed seeds: deterministic).
+func TestUnbiasedAgree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	const D, draws, coords = 200, 1500, 10
+	rng := rand.New(rand.NewPCG(8, 9))
+	m := models(t, D, 1, 1, rng)["linear"]
+	img := binaryImages(1, rng)
+	means, ses := map[string][]float64{}, map[string][]float64{}
+	for _, e := range unbiased {
+		m.Samples = e.n
+		means[e.name], ses[e.name] = biasGradMoments(t, m, img, e.name, e.opts, draws, rand.New(rand.NewPCG(10, uint64(len(e.name)))))
+	}
+	ref := "disarm"
+	for _, e := range unbiased {
+		if e.name == ref {
+			continue
+		}
+		var worst float64
+		for d := range coords {
+			diff := means[e.name][d] - means[ref][d]
+			se := math.Hypot(ses[e.name][d], ses[ref][d])
+			worst = max(worst, math.Abs(diff)/se)
+		}
+		if !(worst < 4) {
+			t.Errorf("%s vs %s: largest |difference|/SE = %.2f over %d coordinates, want < 4", e.name, ref, worst, coords)
+		} else {
+			t.Logf("%s vs %s: largest |difference|/SE = %.2f", e.name, ref, worst)
+		}
+	}
+}
+
+// TestEncoderGradVariance checks that the measurement is reproducible,
+// leaves the parameters alone, is zero for a deterministic estimator and
+// positive for the score function.
+func TestEncoderGradVariance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	m := models(t, 6, 2, 2, rng)["nonlinear"]
+	img := binaryImages(2, rng)
+	before := append([]float64(nil), m.Params...)
+	v0, nf, err := m.EncoderGradVariance(img, fakeEstimator{}, 5, rand.New(rand.NewPCG(1, 1)), rng)
+	if err != nil || nf != 0 || v0 != 0 {
+		t.Fatalf("deterministic estimator: variance %v, %d non-finite, %v", v0, nf, err)
+	}
+	est, _ := estimators.New("score+loo", nil)
+	v1, _, _ := m.EncoderGradVariance(img, est, 20, rand.New(rand.NewPCG(1, 1)), rand.New(rand.NewPCG(2, 2)))
+	v2, _, _ := m.EncoderGradVariance(img, est, 20, rand.New(rand.NewPCG(1, 1)), rand.New(rand.NewPCG(2, 2)))
+	if !(v1 > 0) || v1 != v2 {
+		t.Fatalf("score+loo variance %v then %v: want equal and > 0", v1, v2)
+	}
+	for j := range before {
+		if m.Params[j] != before[j] {
+			t.Fatal("EncoderGradVariance changed the parameters")
+		}
+	}
+	if _, _, err := m.EncoderGradVariance(img, est, 1, rng, rng); err == nil {
+		t.Fatal("1 draw accepted")
+	}
+}
+
+// TestBounds checks that the importance-weighted bound with k = 50 is
+// above the one-sample ELBO (on average it is, Burda et al. 2016) and that
+// both are finite and negative.
+func TestBounds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for name, m := range models(t, 10, 1, 1, rng) {
+		img := binaryImages(20, rng)
+		elbo, iw := m.Bounds(img, 50, rand.New(rand.NewPCG(1, 2)))
+		if !(elbo < 0) || !(iw < 0) || !(iw > elbo) {
+			t.Errorf("%s: ELBO %v, IW bound %v: want ELBO < IW < 0", name, elbo, iw)
+		}
+	}
+}
+
+// TestNew rejects bad sizes.
+func TestNew(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, c := range []Config{{Latent: 0, Batch: 1, Samples: 1}, {Latent: 2, Batch: 0, Samples: 1}, {Nonlinear: true, Latent: 2, Batch: 1, Samples: 1}} {
+		if _, err := New(c, rng); err == nil {
+			t.Errorf("New(%+v): no error", c)
+		}
+	}
+}
+
+// BenchmarkStep is one training step at the experiments' sizes (D = 200
+// latents, batch 50, hidden 200 for the nonlinear model): forward,
+// estimator, backward and the Adam update, for a few estimators; "floor",
+// measured first in the same run, is the dense work any step does (encoder
+// and decoder forward and backward over the batch as matrix products, no
+// estimator), and x-floor the step's time over it.
+func BenchmarkStep(b *testing.B) {
+	for _, nonlinear := range []bool{false, true} {
+		arch := "linear"
+		if nonlinear {
+			arch = "nonlinear"
+		}
+		cfg := Config{Nonlinear: nonlinear, Hidden: 200, Latent: 200, Batch: 50, Samples: 1}
+		var floor float64
+		b.Run(arch+"/floor", func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			m, _ := New(cfg, rng)
+			img := binaryImages(cfg.Batch, rng)
+			copy(m.x, img)
+			b.ReportAllocs()
+			for b.Loop() {
+				forward(m.enc, m.eact, m.x)
+				backward(m.enc, m.eact, m.edel, m.x, nil)
+				m.decoderGrad()
+			}
+			floor = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+			b.ReportMetric(floor/1e6, "ms/step")
+		})
+		for _, e := range []struct {
+			name string
+			opts map[string]string
+			n    int
+		}{{"disarm", nil, 1}, {"score+loo", nil, 2}, {"relax", map[string]string{"tune_tau": "false"}, 1}} {
+			b.Run(arch+"/"+e.name, func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 1))
+				c := cfg
+				c.Samples = e.n
+				m, _ := New(c, rng)
+				img := binaryImages(cfg.Batch, rng)
+				est, err := estimators.New(e.name, e.opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				opt := train.NewAdam()
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, _, err := m.Step(img, est, rng); err != nil {
+						b.Fatal(err)
+					}
+					opt.Step(m.Params, m.Grad, 1e-4)
+				}
+				ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+				b.ReportMetric(ns/1e6, "ms/step")
+				if floor > 0 {
+					b.ReportMetric(ns/floor, "x-floor")
+				}
+			})
+		}
+	}
+}
