@@ -1,9 +1,9 @@
 // Package models runs the model experiments of specs with a [model]
-// section: Bayesian logistic regression (package blr) and the Gaussian VAE
-// on MNIST (package vae), trained with every estimator of the spec over
-// several seeds. Results go to curves.csv (store.CurvePoint; Objective is
-// the full-data ELBO for blr and the held-out importance-weighted bound for
-// the VAE) and to metrics.csv, one row per (estimator, seed, step, metric),
+// section: Bayesian logistic regression (package blr), the Gaussian VAE
+// (package vae) and the Bernoulli VAE (package bvae) on MNIST, trained with
+// every estimator of the spec over several seeds. Results go to curves.csv
+// (store.CurvePoint; Objective is the full-data ELBO for blr and the
+// held-out importance-weighted bound for the VAEs) and to metrics.csv, one row per (estimator, seed, step, metric),
 // with every measured metric; meta.json carries the provenance.
 //
 // Each run (estimator label × seed) has two random streams derived from the
@@ -30,6 +30,7 @@ import (
 
 	"github.com/gradbench/gradbench/estimators"
 	"github.com/gradbench/gradbench/experiments/models/blr"
+	"github.com/gradbench/gradbench/experiments/models/bvae"
 	"github.com/gradbench/gradbench/experiments/models/mnist"
 	"github.com/gradbench/gradbench/experiments/models/vae"
 	"github.com/gradbench/gradbench/experiments/spec"
@@ -226,10 +227,18 @@ func newRunner(s *spec.Spec) (runFunc, error) {
 		return func(ctx context.Context, e spec.Estimator, seed int) (result, error) {
 			return runBLR(ctx, s, d, e, seed)
 		}, nil
-	case "vae-gaussian":
+	case "vae-gaussian", "vae-bernoulli":
 		tr, te, err := mnist.LoadDefault()
 		if err != nil {
 			return fail("%v", err)
+		}
+		if m.Batch > tr.Len() {
+			return fail("batch %d: MNIST has %d training images", m.Batch, tr.Len())
+		}
+		if m.Kind == "vae-bernoulli" {
+			return func(ctx context.Context, e spec.Estimator, seed int) (result, error) {
+				return runBernoulliVAE(ctx, s, tr, te, e, seed)
+			}, nil
 		}
 		return func(ctx context.Context, e spec.Estimator, seed int) (result, error) {
 			return runVAE(ctx, s, tr, te, e, seed)
@@ -262,7 +271,7 @@ func runBLR(ctx context.Context, s *spec.Spec, d *blr.Data, e spec.Estimator, se
 	fresh, _ := estimators.New(e.Name, e.Options)
 	opt, _ := train.NewOptimizer(m.Optimizer, 0)
 	sched, _ := train.NewSchedule(m.Schedule, m.LearningRate, m.Steps)
-	tr, err := blr.NewTrainer(d, m.Batch, m.N, m.InitSigma)
+	tr, err := blr.NewTrainer(d, m.Batch, samples(m, e), m.InitSigma)
 	if err != nil {
 		return result{}, err
 	}
@@ -332,15 +341,14 @@ func runVAE(ctx context.Context, s *spec.Spec, trainSet, testSet *mnist.Set, e s
 	sched, _ := train.NewSchedule(m.Schedule, m.LearningRate, m.Steps)
 	rng, mrng := newRNG(s.Seed, e.Label, seed, "train"), newRNG(s.Seed, e.Label, seed, "measure")
 	// The same initial weights for every estimator of a seed.
-	model, err := vae.New(vae.Config{Hidden: m.Hidden, Latent: m.Latent, Batch: m.Batch, Samples: m.N},
+	model, err := vae.New(vae.Config{Hidden: m.Hidden, Latent: m.Latent, Batch: m.Batch, Samples: samples(m, e)},
 		newRNG(s.Seed, "init", seed, "weights"))
 	if err != nil {
 		return result{}, err
 	}
 	P := mnist.Pixels
 	nTrain, nTest := min(m.TrainImages, trainSet.Len()), min(m.TestImages, testSet.Len())
-	perm := rng.Perm(trainSet.Len())
-	pos := 0
+	batches := newBatcher(trainSet, rng)
 	batch := make([]float64, m.Batch*P)
 	var res result
 	var evals, evalsF, evalsG, secs, lastTrain float64
@@ -363,14 +371,7 @@ func runVAE(ctx context.Context, s *spec.Spec, trainSet, testSet *mnist.Set, e s
 			return res, ctx.Err()
 		}
 		t0 := time.Now()
-		for k := range m.Batch {
-			if pos == len(perm) {
-				rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
-				pos = 0
-			}
-			copy(batch[k*P:(k+1)*P], trainSet.Image(perm[pos]))
-			pos++
-		}
+		batches.next(batch, rng)
 		c, elbo, err := model.Step(batch, est, rng)
 		if err != nil {
 			return res, err
@@ -406,4 +407,125 @@ func stopped(label string, seed, step int, evalsF, evalsG, secs float64, why str
 	return store.CurvePoint{Estimator: label, Seed: seed, Step: step, EvalsF: evalsF, EvalsGrad: evalsG,
 		Evals: evalsF + evalsG, Seconds: secs, Objective: math.NaN(), ObjectiveSE: math.NaN(),
 		GradVariance: math.NaN(), Status: fmt.Sprintf("%sstep %d: %s", store.StoppedPrefix, step, why)}
+}
+
+// samples returns the estimator's samples per estimate: its own n if the
+// spec gives one, else model.n.
+func samples(m *spec.Model, e spec.Estimator) int {
+	if e.N > 0 {
+		return e.N
+	}
+	return m.N
+}
+
+// batcher draws minibatches of training images in epochs of a random
+// permutation.
+type batcher struct {
+	set  *mnist.Set
+	perm []int
+	pos  int
+}
+
+func newBatcher(set *mnist.Set, rng *rand.Rand) *batcher {
+	return &batcher{set: set, perm: rng.Perm(set.Len())}
+}
+
+// next fills batch (a multiple of 784 values) with the next images.
+func (b *batcher) next(batch []float64, rng *rand.Rand) {
+	P := mnist.Pixels
+	for k := range len(batch) / P {
+		if b.pos == len(b.perm) {
+			rng.Shuffle(len(b.perm), func(i, j int) { b.perm[i], b.perm[j] = b.perm[j], b.perm[i] })
+			b.pos = 0
+		}
+		copy(batch[k*P:(k+1)*P], b.set.Image(b.perm[b.pos]))
+		b.pos++
+	}
+}
+
+// runBernoulliVAE trains the Bernoulli VAE with one estimator: Adam (or
+// the spec's optimizer) on the networks, SGD at prior_learning_rate on the
+// prior's logits. At every evaluation it records train_elbo, test_iw,
+// minibatch_elbo and, with variance_draws ≥ 2, var_enc: the encoder
+// gradient's variance on a minibatch shared by every estimator of the seed.
+func runBernoulliVAE(ctx context.Context, s *spec.Spec, trainSet, testSet *mnist.Set, e spec.Estimator, seed int) (result, error) {
+	m := s.Model
+	est, _ := estimators.New(e.Name, e.Options)
+	fresh, _ := estimators.New(e.Name, e.Options)
+	opt, _ := train.NewOptimizer(m.Optimizer, 0)
+	sched, _ := train.NewSchedule(m.Schedule, m.LearningRate, m.Steps)
+	rng, mrng := newRNG(s.Seed, e.Label, seed, "train"), newRNG(s.Seed, e.Label, seed, "measure")
+	brng := newRNG(s.Seed, "", seed, "variance-batches")
+	// The same initial weights for every estimator of a seed.
+	model, err := bvae.New(bvae.Config{Nonlinear: m.Layers == "nonlinear", Hidden: m.Hidden, Latent: m.Latent,
+		Batch: m.Batch, Samples: samples(m, e)}, newRNG(s.Seed, "init", seed, "weights"))
+	if err != nil {
+		return result{}, err
+	}
+	P := mnist.Pixels
+	nTrain, nTest := min(m.TrainImages, trainSet.Len()), min(m.TestImages, testSet.Len())
+	batches := newBatcher(trainSet, rng)
+	batch := make([]float64, m.Batch*P)
+	vbatch := make([]float64, m.Batch*P)
+	var res result
+	var evals, evalsF, evalsG, secs, lastTrain float64
+	record := func(step int) error {
+		trElbo, _ := model.Bounds(trainSet.X[:nTrain*P], 1, mrng)
+		_, iw := model.Bounds(testSet.X[:nTest*P], m.ObjectiveSamples, mrng)
+		pt := store.CurvePoint{Estimator: e.Label, Seed: seed, Step: step,
+			EvalsF: evalsF, EvalsGrad: evalsG, Evals: evals, Seconds: secs, Objective: iw,
+			ObjectiveMethod: "montecarlo", GradVariance: math.NaN(), Status: store.StatusOK}
+		add := func(name string, v float64) {
+			res.metrics = append(res.metrics, Metric{e.Label, seed, step, evals, name, v})
+		}
+		add("train_elbo", trElbo)
+		add("test_iw", iw)
+		add("minibatch_elbo", lastTrain)
+		if m.VarianceDraws >= 2 {
+			for k := range m.Batch {
+				copy(vbatch[k*P:(k+1)*P], trainSet.Image(brng.IntN(trainSet.Len())))
+			}
+			v, nf, err := model.EncoderGradVariance(vbatch, measuring(est, fresh), m.VarianceDraws, brng, mrng)
+			if err != nil {
+				return err
+			}
+			pt.GradVariance, pt.GradNonfinite = v, nf
+			add("var_enc", v)
+		}
+		res.points = append(res.points, pt)
+		return nil
+	}
+	if err := record(0); err != nil {
+		return res, err
+	}
+	for step := 1; step <= m.Steps; step++ {
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		t0 := time.Now()
+		batches.next(batch, rng)
+		c, elbo, err := model.Step(batch, est, rng)
+		if err != nil {
+			return res, err
+		}
+		opt.Step(model.Params, model.Grad, sched(step-1))
+		for d, g := range model.PriorGrad {
+			model.Prior[d] -= m.PriorLearningRate * g
+		}
+		secs += time.Since(t0).Seconds()
+		lastTrain = elbo
+		evalsF += float64(c.F)
+		evalsG += float64(c.Grad)
+		evals = evalsF + evalsG
+		if !finite(model.Params) || !finite(model.Prior) {
+			res.points = append(res.points, stopped(e.Label, seed, step, evalsF, evalsG, secs, "parameters not finite (diverged)"))
+			return res, nil
+		}
+		if isEval(step, m.EvalEvery, m.Steps) {
+			if err := record(step); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, nil
 }
