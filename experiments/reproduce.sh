@@ -4,7 +4,9 @@
 # paper/README.md. Called by `make reproduce` (QUICK=1: the reduced
 # profile of every spec; ONLY="name ...": rerun only those experiments and
 # keep the others' results, then regenerate the claims, provenance and
-# README from all of them). Prints a line per experiment and the total time.
+# README from all of them; TABLES_ONLY=1: run nothing, regenerate the
+# figures and tables from the results present). Prints a line per
+# experiment and the total time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,8 +50,12 @@ i=0
 for s in "${specs[@]}"; do
   i=$((i + 1))
   t0=$(date +%s)
-  rm -rf "results/$s"
-  "$bin" run -q "${profile[@]}" -o "results/$s" "experiments/$s.toml"
+  if [ -n "${TABLES_ONLY:-}" ]; then
+    [ -d "results/$s" ] || { echo "reproduce: TABLES_ONLY: no results/$s (run it first)" >&2; exit 2; }
+  else
+    rm -rf "results/$s"
+    "$bin" run -q "${profile[@]}" -o "results/$s" "experiments/$s.toml"
+  fi
   if grep -q '^\[plot\]' "experiments/$s.toml" || grep -q '^\[train\]' "experiments/$s.toml"; then
     "$bin" plot -o paper/figures "results/$s" >/dev/null 2>"results/$s/plot-notes.txt"
   fi
