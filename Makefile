@@ -62,11 +62,13 @@ baseline: $(BIN)
 	$(GRADBENCH) check -update -baseline results/baseline $(addprefix "$$tmp"/,$(REGRESSION))
 
 ## reproduce: every paper experiment from scratch (QUICK=1: reduced
-## profile; ONLY="blr vae-gaussian": rerun only those, keep the others);
+## profile; ONLY="blr vae-gaussian": rerun only those, keep the others;
+## TABLES_ONLY=1: rerun nothing, redraw figures and tables from results/);
 ## writes results/, paper/figures, paper/tables, paper/README.md.
 ONLY ?=
+TABLES_ONLY ?=
 reproduce:
-	QUICK=$(QUICK) ONLY="$(ONLY)" bash experiments/reproduce.sh
+	QUICK=$(QUICK) ONLY="$(ONLY)" TABLES_ONLY=$(TABLES_ONLY) bash experiments/reproduce.sh
 
 ## paper-check: every figure and table paper.tex references exists.
 paper-check:
