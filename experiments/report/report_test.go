@@ -164,3 +164,19 @@ func TestFinal(t *testing.T) {
 		t.Errorf("row %q", r)
 	}
 }
+
+// TestFinalAllStopped: when every run of an estimator stopped, its row is
+// the last step with a live run, and the stopped column counts every run.
+func TestFinalAllStopped(t *testing.T) {
+	var pts []store.CurvePoint
+	for seed := range 2 {
+		pts = append(pts,
+			store.CurvePoint{Experiment: "tr", Estimator: "score", Seed: seed, Step: 0, Objective: -5, GradVariance: 1, Status: store.StatusOK},
+			store.CurvePoint{Experiment: "tr", Estimator: "score", Seed: seed, Step: 3 + seed, Objective: math.NaN(), GradVariance: math.NaN(),
+				Status: store.StoppedPrefix + "diverged"})
+	}
+	r := Final(pts).Rows[0]
+	if r[1] != "0" || r[2] != "2/2" || r[6] != "2" {
+		t.Errorf("row %q: want step 0, 2/2 runs, 2 stopped", r)
+	}
+}

@@ -12,7 +12,9 @@ import (
 // per estimator, the step, the runs averaged out of all runs, the mean
 // objective ± its standard error with the 95% t interval, the mean
 // cumulative evaluations, the mean gradient variance, and how many runs
-// stopped early. Estimators are in order of first appearance.
+// stopped early (at any step: when every run stopped, the row is the last
+// step some run was still going). Estimators are in order of first
+// appearance.
 func Final(points []store.CurvePoint) *table.Table {
 	bands := store.Aggregate(points)
 	t := &table.Table{
@@ -23,12 +25,14 @@ func Final(points []store.CurvePoint) *table.Table {
 		t.Caption = points[0].Experiment + ": objective at the last step"
 	}
 	last := map[string]int{}
+	stopped := map[string]int{}
 	var order []string
 	for i, b := range bands {
 		k := b.Experiment + "\x00" + b.Estimator
 		if _, ok := last[k]; !ok {
 			order = append(order, k)
 		}
+		stopped[k] = max(stopped[k], b.Stopped)
 		if b.N > 0 {
 			last[k] = i
 		} else if _, ok := last[k]; !ok {
@@ -39,7 +43,7 @@ func Final(points []store.CurvePoint) *table.Table {
 		b := bands[last[k]]
 		obj := PlusMinus(b.Mean, b.SE) + " [" + sig(b.Lo, 3, true) + ", " + sig(b.Hi, 3, true) + "]"
 		t.Append(b.Estimator, strconv.Itoa(b.Step), fmt.Sprintf("%d/%d", b.N, b.Runs), obj,
-			Num(b.Evals), Num(b.GradVariance), strconv.Itoa(b.Stopped))
+			Num(b.Evals), Num(b.GradVariance), strconv.Itoa(stopped[k]))
 	}
 	return t
 }
