@@ -56,7 +56,7 @@ for s in "${specs[@]}"; do
     rm -rf "results/$s"
     "$bin" run -q "${profile[@]}" -o "results/$s" "experiments/$s.toml"
   fi
-  if grep -q '^\[plot\]' "experiments/$s.toml" || grep -q '^\[train\]' "experiments/$s.toml"; then
+  if grep -q '^\[\(plot\|train\|model\)\]' "experiments/$s.toml"; then
     "$bin" plot -o paper/figures "results/$s" >/dev/null 2>"results/$s/plot-notes.txt"
   fi
   if [ -e "results/$s/cells.csv" ]; then

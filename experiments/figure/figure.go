@@ -81,7 +81,11 @@ type Panel struct {
 	LogX, LogY     bool
 	// YMin and YMax fix the y range when non-zero.
 	YMin, YMax float64
-	Series     []Series
+	// OffAxis, if not empty, is the one note that reports points outside
+	// a fixed y range (instead of a note per series): a panel zoomed in
+	// on purpose says why.
+	OffAxis string
+	Series  []Series
 }
 
 // Figure is a row of panels sharing a legend.
@@ -203,11 +207,13 @@ func prepare(p Panel) (prepared, []string) {
 		q.ymax = p.YMax
 	}
 	// Second pass: clip bands to the axis range; count points outside it.
+	offAxis := 0
 	for si := range q.Series {
 		s := &q.Series[si]
 		clipped, outside := 0, 0
 		for i := range s.X {
-			if s.Y[i] < q.ymin || s.Y[i] > q.ymax {
+			off := s.Y[i] < q.ymin || s.Y[i] > q.ymax
+			if off {
 				outside++
 			}
 			if s.Lo == nil {
@@ -220,6 +226,13 @@ func prepare(p Panel) (prepared, []string) {
 			}
 			if math.IsNaN(hi) {
 				hi = s.Y[i]
+			}
+			if off && (!p.LogY || lo > 0) {
+				// The band of a point off the axis is left whole: drawing
+				// clips it where it crosses the axis, whereas clamping its
+				// ends would draw a band where the line is not.
+				s.Lo[i], s.Hi[i] = lo, max(hi, lo)
+				continue
 			}
 			if lo < q.ymin {
 				if p.LogY && lo <= 0 {
@@ -235,9 +248,14 @@ func prepare(p Panel) (prepared, []string) {
 		if clipped > 0 {
 			notes = append(notes, fmt.Sprintf("%s: %d lower confidence limits ≤ 0 clipped to the axis", where(*s), clipped))
 		}
-		if outside > 0 && s.Kind != Curve {
+		if outside > 0 && s.Kind != Curve && p.OffAxis != "" {
+			offAxis += outside
+		} else if outside > 0 && s.Kind != Curve {
 			notes = append(notes, fmt.Sprintf("%s: %d points outside the y range [%.3g, %.3g] not shown", where(*s), outside, q.ymin, q.ymax))
 		}
+	}
+	if offAxis > 0 {
+		notes = append(notes, p.OffAxis)
 	}
 	return q, notes
 }

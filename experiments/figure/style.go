@@ -43,8 +43,10 @@ var builtinStyles = map[string]Style{
 	"score+optimal": {Color: SkyBlue, Fill: SkyBlue, Glyph: draw.SquareGlyph{}},
 	"score+const":   {Color: Black, Fill: Black, Glyph: draw.PlusGlyph{}},
 	"delta":         {Color: darkYellow, Fill: Yellow, Glyph: draw.CrossGlyph{}},
-	"pathwise":      {Color: BluishGreen, Fill: BluishGreen, Glyph: draw.BoxGlyph{}},
-	"mvd":           {Color: Blue, Fill: Blue, Glyph: draw.RingGlyph{}},
+	// The delta method about a pathwise base: delta's colour, dashed.
+	"delta+pathwise": {Color: darkYellow, Fill: Yellow, Glyph: draw.PyramidGlyph{}, Dashes: []vg.Length{vg.Points(4), vg.Points(2)}},
+	"pathwise":       {Color: BluishGreen, Fill: BluishGreen, Glyph: draw.BoxGlyph{}},
+	"mvd":            {Color: Blue, Fill: Blue, Glyph: draw.RingGlyph{}},
 	// Discrete-variable estimators: the palette again, with other markers
 	// and dashed lines.
 	"arm":            {Color: Orange, Fill: Orange, Glyph: draw.CircleGlyph{}, Dashes: []vg.Length{vg.Points(4), vg.Points(2)}},

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +15,7 @@ import (
 	"github.com/gradbench/gradbench/estimators/objective"
 	"github.com/gradbench/gradbench/estimators/reference"
 	"github.com/gradbench/gradbench/experiments/figure"
+	"github.com/gradbench/gradbench/experiments/models"
 	"github.com/gradbench/gradbench/experiments/spec"
 	"github.com/gradbench/gradbench/experiments/store"
 )
@@ -26,9 +29,30 @@ func init() {
 	})
 }
 
+const plotHelp = `.
+The figures are named after the experiment (NAME, from meta.json) and
+written as NAME.png, NAME.svg and NAME.pdf (one file per format):
+
+  sweep (a [plot] recipe)  NAME, or NAME-<value> per value of the recipe's
+                           split key
+  training ([train])       NAME: objective and gradient variance vs step
+  model ([model], a folder with metrics.csv; panels chosen from the
+  metrics present, lines the mean over seeds, bands smallest to largest):
+    NAME           blr: ELBO and training accuracy vs step;
+                   vae-*: test importance-weighted bound vs step and vs
+                   evaluations, training ELBO vs step
+    NAME-variance  blr: variance of the μ and log s gradients vs step;
+                   vae-bernoulli: encoder-gradient variance vs step
+                   (log axes; only when the run measured variances)
+
+Nothing is written unless every figure renders. Bad results (no meta.json,
+a missing or malformed metrics.csv or cells.csv, no drawable metric) exit
+with status 2. PDFs carry the date of SOURCE_DATE_EPOCH, so that the
+output is byte-for-byte reproducible`
+
 func runPlot(stdout, stderr io.Writer, args []string) error {
 	c := commands["plot"]
-	fset := newFlagSet(c.name, c.args, c.summary, stderr)
+	fset := newFlagSet(c.name, c.args, c.summary+plotHelp, stderr)
 	out := fset.String("o", "", "output `folder` (default: the results folder)")
 	formats := fset.String("formats", "png,svg,pdf", "comma-separated figure `formats`: png, svg, pdf")
 	if help, err := parseFlags(fset, args); help || err != nil {
@@ -52,34 +76,106 @@ func runPlot(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return &UsageError{Err: fmt.Errorf("%s: %w", filepath.Join(dir, store.MetaFile), err)}
 	}
-	sp, err := spec.Parse(filepath.Join(dir, store.MetaFile)+" (spec "+meta.SpecFile+")", []byte(meta.Spec))
-	if err != nil {
-		return &UsageError{Err: fmt.Errorf("the spec recorded in the results does not parse: %w", err)}
+	sp, specErr := spec.Parse(filepath.Join(dir, store.MetaFile)+" (spec "+meta.SpecFile+")", []byte(meta.Spec))
+	var figs []*figure.Figure
+	var notes []string
+	switch {
+	case haveFile(filepath.Join(dir, models.MetricsFile)) || (specErr == nil && sp.Model != nil):
+		// A model experiment's figures need only its metrics; the spec
+		// adds to the title when it parses.
+		figs, notes, err = ModelPlotFigures(dir, meta.Experiment, sp)
+	case specErr != nil:
+		return &UsageError{Err: fmt.Errorf("the spec recorded in the results does not parse: %w", specErr)}
+	default:
+		figs, err = PlotFigures(dir, sp)
 	}
-	figs, err := PlotFigures(dir, sp)
 	if err != nil {
 		return err
+	}
+	// Render everything before writing anything.
+	type file struct {
+		path string
+		data []byte
 	}
 	outDir := *out
 	if outDir == "" {
 		outDir = dir
 	}
+	var files []file
+	for _, f := range figs {
+		if f.Name == "" {
+			return fmt.Errorf("figure has no name")
+		}
+		for _, format := range fmts {
+			var buf bytes.Buffer
+			if err := f.WriteTo(&buf, format); err != nil {
+				return fmt.Errorf("figure %s: %w", f.Name, err)
+			}
+			files = append(files, file{filepath.Join(outDir, f.Name+"."+format), buf.Bytes()})
+		}
+	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
 	}
-	for _, f := range figs {
-		paths, err := f.Save(outDir, fmts)
-		if err != nil {
+	for _, fl := range files {
+		if err := store.WriteFileAtomic(fl.path, fl.data); err != nil {
 			return err
 		}
-		for _, p := range paths {
-			fmt.Fprintln(stdout, p)
-		}
+		fmt.Fprintln(stdout, fl.path)
+	}
+	for _, n := range notes {
+		fmt.Fprintf(stderr, "%s: note: %s\n", meta.Experiment, n)
+	}
+	for _, f := range figs {
 		for _, n := range f.Notes {
 			fmt.Fprintf(stderr, "%s: note: %s\n", f.Name, n)
 		}
 	}
 	return nil
+}
+
+// modelTitles describes each model kind in the figures' titles.
+var modelTitles = map[string]string{
+	"blr":           "Bayesian logistic regression",
+	"vae-gaussian":  "Gaussian VAE on MNIST",
+	"vae-bernoulli": "Bernoulli VAE on MNIST",
+}
+
+// ModelPlotFigures returns the figures of the model experiment in dir (see
+// figure.ModelFigures) and notes on metrics it does not draw. Figures are
+// named after the experiment name; sp, if not nil, adds the kind of model
+// to the titles. A missing or malformed metrics.csv, or one without a
+// drawable metric, is a *UsageError.
+func ModelPlotFigures(dir, name string, sp *spec.Spec) ([]*figure.Figure, []string, error) {
+	path := filepath.Join(dir, models.MetricsFile)
+	fl, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, usagef("%s has no %s (the model run did not finish?)", dir, models.MetricsFile)
+	} else if err != nil {
+		return nil, nil, err
+	}
+	defer fl.Close()
+	ms, err := figure.ReadModelMetrics(fl)
+	if err != nil {
+		return nil, nil, usagef("%s: %v", path, err)
+	}
+	if name == "" {
+		return nil, nil, usagef("%s: meta.json names no experiment", dir)
+	}
+	title := name
+	if sp != nil && sp.Model != nil {
+		if d, ok := modelTitles[sp.Model.Kind]; ok {
+			if sp.Model.Layers != "" {
+				d += ", " + sp.Model.Layers
+			}
+			title += ": " + d
+		}
+	}
+	figs, notes, err := figure.ModelFigures(name, title, ms)
+	if err != nil {
+		return nil, nil, usagef("%s: %v", path, err)
+	}
+	return figs, notes, nil
 }
 
 // PlotFigures returns the figures of the results in dir by the recipe of
