@@ -447,13 +447,11 @@ func claimVAEBernoulli(exps []*modelResults) []string {
 		var sub []string
 		verdict := r.name + ": no data (no ARM or DisARM run)"
 		if r.has("train_elbo", "arm") && r.has("train_elbo", "disarm") {
-			ok, sig5 := true, []string{}
-			n := 0
+			var vs []string
 			for _, metric := range []string{"train_elbo", "test_iw"} {
 				a, _ := r.final(metric, "arm")
 				d, _ := r.final(metric, "disarm")
 				diffs := paired(valueMap(d), valueMap(a))
-				n = max(n, len(diffs))
 				m, se := meanSE(diffs)
 				h := tHalfWidth(se, float64(len(diffs)-1), 0.95)
 				holds := 0
@@ -462,28 +460,14 @@ func claimVAEBernoulli(exps []*modelResults) []string {
 						holds++
 					}
 				}
-				if !(m >= 0) {
-					ok = false
-				}
-				if m-h > 0 || m+h < 0 {
-					sig5 = append(sig5, metric)
-				}
 				ci := ""
 				if !math.IsNaN(h) {
 					ci = fmt.Sprintf(" [%s, %s]", sig(m-h, 3, true), sig(m+h, 3, true))
 				}
 				sub = append(sub, fmt.Sprintf("disarm − arm %s %s%s (≥ 0 in %d of %d seeds)", metric, signed(m), ci, holds, len(diffs)))
+				vs = append(vs, metric+" "+disarmVerdict(m, h, len(diffs)))
 			}
-			switch {
-			case n < 2 && ok:
-				verdict = r.name + ": holds on " + seedsText(n) + " (untested)"
-			case ok && len(sig5) > 0:
-				verdict = r.name + ": supported (significant in " + strings.Join(sig5, ", ") + ")"
-			case ok:
-				verdict = r.name + ": supported on average (not significant, " + seedsText(n) + ")"
-			default:
-				verdict = r.name + ": not supported (DisARM lower on average)"
-			}
+			verdict = r.name + ": " + strings.Join(vs, ", ")
 		}
 		// Rankings.
 		if rank := r.ranking("test_iw", true); rank != "" {
@@ -500,6 +484,27 @@ func claimVAEBernoulli(exps []*modelResults) []string {
 		strings.Join(names, ", "),
 		strings.Join(parts, ". "),
 		strings.Join(verdicts, "; "),
+	}
+}
+
+// disarmVerdict judges DisARM − ARM from the mean m of n paired
+// differences and the half-width h of its 95% t-interval.
+func disarmVerdict(m, h float64, n int) string {
+	switch {
+	case n == 0:
+		return "no data"
+	case n < 2 && m >= 0:
+		return "holds on 1 seed (untested)"
+	case n < 2:
+		return "fails on 1 seed (untested)"
+	case m-h > 0:
+		return "supported (significantly higher)"
+	case m >= 0:
+		return "supported on average (not significant, " + seedsText(n) + ")"
+	case m+h < 0:
+		return "not supported (significantly lower)"
+	default:
+		return "not supported on average (lower, not significant, " + seedsText(n) + ")"
 	}
 }
 

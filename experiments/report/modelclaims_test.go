@@ -249,8 +249,8 @@ func TestClaimVAEBernoulli(t *testing.T) {
 		t.Errorf("experiments %q", row[1])
 	}
 	for _, want := range []string{
-		ClaimsVAEBernoulli[0] + ": supported (significant in train_elbo, test_iw)",
-		ClaimsVAEBernoulli[1] + ": not supported (DisARM lower on average)",
+		ClaimsVAEBernoulli[0] + ": train_elbo supported (significantly higher), test_iw supported (significantly higher)",
+		ClaimsVAEBernoulli[1] + ": train_elbo not supported (significantly lower), test_iw not supported (significantly lower)",
 	} {
 		if !strings.Contains(row[3], want) {
 			t.Errorf("verdict %q lacks %q", row[3], want)
@@ -265,6 +265,26 @@ func TestClaimVAEBernoulli(t *testing.T) {
 	} {
 		if !want.MatchString(row[2]) {
 			t.Errorf("measured text does not match %s:\n%s", want, row[2])
+		}
+	}
+}
+
+func TestDisarmVerdict(t *testing.T) {
+	for _, tc := range []struct {
+		m, h float64
+		n    int
+		want string
+	}{
+		{0, math.NaN(), 0, "no data"},
+		{0.5, math.NaN(), 1, "holds on 1 seed (untested)"},
+		{-0.5, math.NaN(), 1, "fails on 1 seed (untested)"},
+		{1, 0.5, 3, "supported (significantly higher)"},
+		{0.2, 0.5, 3, "supported on average (not significant, 3 seeds)"},
+		{-1, 0.5, 3, "not supported (significantly lower)"},
+		{-0.2, 0.5, 3, "not supported on average (lower, not significant, 3 seeds)"},
+	} {
+		if got := disarmVerdict(tc.m, tc.h, tc.n); got != tc.want {
+			t.Errorf("disarmVerdict(%g, %g, %d) = %q, want %q", tc.m, tc.h, tc.n, got, tc.want)
 		}
 	}
 }
