@@ -21,8 +21,10 @@ func runClaims(stdout, stderr io.Writer, args []string) error {
 	c := commands["claims"]
 	fs := newFlagSet(c.name, c.args, c.summary+`.
 It reads the results of claims-continuous, claims-step, fig2-quadratic,
-fig3-gaussian and fig3-cos under the results folder, and for claim (e)
-those of discrete-categorical and discrete-bernoulli3 when they exist.`, stderr)
+fig3-gaussian and fig3-cos under the results folder, and, each row when
+its results exist: claim (e) from discrete-categorical and
+discrete-bernoulli3, (f) from vae-gaussian, (g) from blr, and (h) from
+vae-bernoulli-linear and vae-bernoulli-nonlinear.`, stderr)
 	dir := fs.String("results", "results", "the results `folder` holding the experiments' folders")
 	format := fs.String("format", "text", "output `format`: text, markdown, latex or csv")
 	if help, err := parseFlags(fs, args); help || err != nil {
