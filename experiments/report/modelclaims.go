@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/gradbench/gradbench/experiments/figure"
+	"github.com/gradbench/gradbench/experiments/stats"
 )
 
 // The model experiments behind the claims (f)–(h), by results-folder name.
@@ -125,22 +126,11 @@ func atEvals(pts []modelPoint, e float64) float64 {
 // meanSE returns the mean of xs and its standard error (NaN with fewer
 // than two values).
 func meanSE(xs []float64) (mean, se float64) {
-	n := float64(len(xs))
-	if n == 0 {
-		return math.NaN(), math.NaN()
-	}
+	var m stats.Moments
 	for _, x := range xs {
-		mean += x
+		m.Add(x)
 	}
-	mean /= n
-	if n < 2 {
-		return mean, math.NaN()
-	}
-	var ss float64
-	for _, x := range xs {
-		ss += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(ss / (n - 1) / n)
+	return m.Mean(), m.SE()
 }
 
 // tHalfWidth returns the half-width of the two-sided Student t interval of
