@@ -25,6 +25,8 @@ func TestConformanceOptions(t *testing.T) {
 		{"score+ma", map[string]string{"decay": "0"}},
 		{"score+optimal", map[string]string{"decay": "0.5"}},
 		{"score+const", map[string]string{"b": "3"}},
+		{"rebar", map[string]string{"lr": "0"}}, // stateless: not Stateful
+		{"relax", map[string]string{"hidden": "2", "tune_tau": "false"}},
 	} {
 		t.Run(c.name+"/"+optString(c.opts), func(t *testing.T) {
 			estimatortest.CheckOptions(t, c.name, c.opts)

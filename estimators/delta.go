@@ -3,6 +3,7 @@ package estimators
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/gradbench/gradbench/estimators/dist"
 	"github.com/gradbench/gradbench/estimators/objective"
@@ -31,6 +32,9 @@ import (
 // plus the other samples of the batch), so the estimate is unbiased at every
 // n; with fewer than 32 such samples c_j = 1. The running sums are multiplied by Decay
 // before each batch is added.
+//
+// Delta implements Stateful; its state is the running sums, their decayed
+// sample count and the frozen flag of a Snapshot.
 type Delta struct {
 	// Pathwise selects the pathwise base estimator instead of the score
 	// function.
@@ -40,6 +44,7 @@ type Delta struct {
 
 	pastNum, pastDen []float64
 	pastCount        float64 // decayed number of samples in the sums
+	frozen           bool    // a Snapshot: the running sums are never updated
 	sumNum, sumDen   []float64
 	a, ga, ha, half  []float64 // Dim: mean, ∇f(a), H(a), ½H(a)
 	x, eps, gx, gh   []float64 // Dim scratch
@@ -84,6 +89,42 @@ func (e *Delta) Reset() {
 	e.pastCount = 0
 }
 
+// Snapshot returns a copy with the same running sums that never updates
+// them.
+func (e *Delta) Snapshot() Estimator {
+	return &Delta{Pathwise: e.Pathwise, Decay: e.Decay, pastNum: slices.Clone(e.pastNum), pastDen: slices.Clone(e.pastDen), pastCount: e.pastCount, frozen: true}
+}
+
+// MarshalBinary encodes the running sums, their sample count and the frozen
+// flag (and the base and Decay, which UnmarshalBinary checks).
+func (e *Delta) MarshalBinary() ([]byte, error) {
+	w := newStateEncoder("delta")
+	w.bool(e.Pathwise)
+	w.float(e.Decay)
+	w.floats(e.pastNum)
+	w.floats(e.pastDen)
+	w.float(e.pastCount)
+	w.bool(e.frozen)
+	return w.bytes(), nil
+}
+
+// UnmarshalBinary restores a state encoded by MarshalBinary of a delta
+// estimator with the same base and Decay.
+func (e *Delta) UnmarshalBinary(data []byte) error {
+	r := newStateDecoder("delta", data)
+	r.boolOption("pathwise base", e.Pathwise)
+	r.option("decay", e.Decay)
+	num, den, count, frozen := r.floats(), r.floats(), r.float(), r.bool()
+	if len(num) != len(den) {
+		r.invalid("%d numerator sums, %d denominator sums", len(num), len(den))
+	}
+	if err := r.finish(); err != nil {
+		return err
+	}
+	e.pastNum, e.pastDen, e.pastCount, e.frozen = num, den, count, frozen
+	return nil
+}
+
 // deltaWarmup is the number of independent samples below which Delta uses
 // c = 1 (the plain Taylor control variate) instead of the estimated
 // coefficient: a ratio of sums over a handful of samples has a very heavy
@@ -93,7 +134,7 @@ func (e *Delta) Reset() {
 const deltaWarmup = 32
 
 // Estimate writes the n-sample estimate into grad, then adds the batch to the
-// running sums.
+// running sums (unless e is a Snapshot).
 func (e *Delta) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
 	mp, ok := p.(dist.Moments)
 	cf, ok2 := f.(objective.Curved)
@@ -181,10 +222,12 @@ func (e *Delta) Estimate(grad []float64, p dist.Distribution, f objective.Object
 		}
 	}
 	scale(1/float64(n), grad)
-	e.pastCount = e.Decay*e.pastCount + float64(n)
-	for j := range np {
-		e.pastNum[j] = e.Decay*e.pastNum[j] + e.sumNum[j]
-		e.pastDen[j] = e.Decay*e.pastDen[j] + e.sumDen[j]
+	if !e.frozen {
+		e.pastCount = e.Decay*e.pastCount + float64(n)
+		for j := range np {
+			e.pastNum[j] = e.Decay*e.pastNum[j] + e.sumNum[j]
+			e.pastDen[j] = e.Decay*e.pastDen[j] + e.sumDen[j]
+		}
 	}
 	if e.Pathwise {
 		return Cost{Grad: n + 1}, nil

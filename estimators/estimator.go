@@ -79,8 +79,9 @@ type Info struct {
 	// Cost describes the evaluations one sample costs, e.g. "1 f" or
 	// "2·P f" (P = number of parameters).
 	Cost string
-	// Stateful reports whether estimates depend on earlier calls (the
-	// estimator then implements Resetter).
+	// Stateful reports whether estimates depend on earlier calls; the
+	// estimator then implements Stateful (and so Resetter), and otherwise
+	// does not.
 	Stateful bool
 }
 

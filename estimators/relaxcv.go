@@ -29,6 +29,13 @@ import (
 // (∇θ log p·ĝ), computed with the families' tangents, the objective's
 // diagonal Hessian for τ, and hand-written second-order derivatives of the
 // network.
+//
+// RelaxCV implements Adaptive and Stateful; its state is η, log τ, the
+// network, the Adam moments and step count, and the frozen flag. With lr = 0
+// it never adapts and its Info().Stateful is false: the registered "rebar"
+// and "relax" then return a stateless estimator that implements neither
+// interface, so that a registered estimator is Stateful exactly when its
+// estimates depend on earlier calls.
 type RelaxCV struct {
 	name               string
 	eta0, tau0, lr     float64
@@ -50,7 +57,9 @@ type RelaxCV struct {
 // NewRelaxCV returns the REBAR (mlp false) or RELAX (mlp true) estimator
 // with initial η and τ, Adam learning rate lr for the variance (0: never
 // adapt), τ tuned or not, and hidden units of the network. It returns an
-// error if tau ≤ 0, lr < 0, or hidden < 1 with mlp.
+// error if tau ≤ 0, lr < 0, or hidden < 1 with mlp. The result implements
+// Stateful even with lr = 0 (its state then never changes); the registered
+// factories wrap that case in a stateless estimator.
 func NewRelaxCV(mlp bool, eta, tau, lr float64, tuneTau bool, hidden int) (*RelaxCV, error) {
 	switch {
 	case !(tau > 0):
@@ -118,6 +127,82 @@ func (e *RelaxCV) Clone() Estimator {
 	c.u, c.v, c.z, c.zt, c.b, c.x, c.xt, c.gx, c.gxt, c.dzx, c.dzxt, c.cz, c.czt = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 	c.s, c.gi, c.a, c.at, c.xa, c.xtau, c.xat, c.hx, c.hid, c.hidA = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 	return &c
+}
+
+// Snapshot returns a frozen Clone: the same state, never adapted.
+func (e *RelaxCV) Snapshot() Estimator {
+	c := e.Clone().(*RelaxCV)
+	c.frozen = true
+	return c
+}
+
+// MarshalBinary encodes η, log τ, the network, the Adam moments and step
+// count, and the frozen flag (and the options, which UnmarshalBinary checks).
+func (e *RelaxCV) MarshalBinary() ([]byte, error) {
+	w := newStateEncoder(e.name)
+	w.uint(e.hidden)
+	w.float(e.eta0)
+	w.float(e.tau0)
+	w.float(e.lr)
+	w.bool(e.tuneTau)
+	w.bool(e.frozen)
+	w.float(e.eta)
+	w.float(e.logTau)
+	w.uint(e.step)
+	w.uint(e.netDim)
+	if e.netDim > 0 { // else the next Estimate builds the network afresh
+		w.floats(e.net)
+		w.floats(e.adamM)
+		w.floats(e.adamV)
+	}
+	return w.bytes(), nil
+}
+
+// UnmarshalBinary restores a state encoded by MarshalBinary of the same
+// estimator (rebar or relax) built with the same options.
+func (e *RelaxCV) UnmarshalBinary(data []byte) error {
+	r := newStateDecoder(e.name, data)
+	if h := r.uint(math.MaxInt32); r.err == nil && h != e.hidden {
+		r.invalid("saved with hidden = %d, this estimator has %d", h, e.hidden)
+	}
+	r.option("eta", e.eta0)
+	r.option("tau", e.tau0)
+	r.option("lr", e.lr)
+	r.boolOption("tune_tau", e.tuneTau)
+	frozen, eta, logTau := r.bool(), r.float(), r.float()
+	step, netDim := r.uint(math.MaxInt), r.uint(math.MaxInt32)
+	var net, m, v []float64
+	if netDim > 0 {
+		net, m, v = r.floats(), r.floats(), r.floats()
+		want := 0
+		if e.mlp {
+			want = e.hidden*netDim + 2*e.hidden + 1
+		}
+		if r.err == nil && (len(net) != want || len(m) != want+2 || len(v) != want+2) {
+			r.invalid("%d network weights and %d, %d Adam moments for dimension %d, want %d and %d", len(net), len(m), len(v), netDim, want, want+2)
+		}
+	}
+	if err := r.finish(); err != nil {
+		return err
+	}
+	e.frozen, e.eta, e.logTau, e.step, e.netDim = frozen, eta, logTau, step, netDim
+	if netDim > 0 {
+		e.net, e.adamM, e.adamV = net, m, v
+		e.dpsi = grow(e.dpsi, len(m))
+	}
+	return nil
+}
+
+// fixedRelaxCV is a RelaxCV with lr = 0 behind the plain Estimator
+// interface: it never adapts, so it is stateless and is not Stateful.
+type fixedRelaxCV struct{ e *RelaxCV }
+
+// Info describes the estimator.
+func (w *fixedRelaxCV) Info() Info { return w.e.Info() }
+
+// Estimate writes the n-sample estimate into grad.
+func (w *fixedRelaxCV) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
+	return w.e.Estimate(grad, p, f, n, rng)
 }
 
 // initNet sizes the network for input dimension d and sets its initial
@@ -375,6 +460,13 @@ func relaxCVFactory(mlp bool) Factory {
 				return nil, err
 			}
 		}
-		return NewRelaxCV(mlp, eta, tau, lr, tuneTau, hidden)
+		e, err := NewRelaxCV(mlp, eta, tau, lr, tuneTau, hidden)
+		switch {
+		case err != nil:
+			return nil, err
+		case lr > 0:
+			return e, nil
+		}
+		return &fixedRelaxCV{e}, nil
 	}
 }

@@ -18,13 +18,17 @@ import (
 // estimate, it is independent of the samples it multiplies, and since
 // E[∇θ log p] = 0 the estimate stays unbiased. Before the first estimate, and
 // after Reset, b = 0.
+//
+// ScoreMA implements Stateful; its state is b, whether the first batch has
+// been seen, and the frozen flag of a Snapshot.
 type ScoreMA struct {
 	// Decay is the weight of the old baseline, in [0, 1).
 	Decay float64
 
-	b    float64
-	init bool
-	x, s []float64
+	b      float64
+	init   bool
+	frozen bool // a Snapshot: the baseline is never updated
+	x, s   []float64
 }
 
 // NewScoreMA returns a score+ma estimator with the given decay, or an error if
@@ -53,7 +57,37 @@ func (e *ScoreMA) Reset() { e.b, e.init = 0, false }
 // Baseline returns the baseline the next estimate will use.
 func (e *ScoreMA) Baseline() float64 { return e.b }
 
-// Estimate writes the n-sample estimate into grad, then updates the baseline.
+// Snapshot returns a copy with the same baseline that never updates it.
+func (e *ScoreMA) Snapshot() Estimator {
+	return &ScoreMA{Decay: e.Decay, b: e.b, init: e.init, frozen: true}
+}
+
+// MarshalBinary encodes the baseline, whether it has been set, and the frozen
+// flag (and Decay, which UnmarshalBinary checks).
+func (e *ScoreMA) MarshalBinary() ([]byte, error) {
+	w := newStateEncoder("score+ma")
+	w.float(e.Decay)
+	w.float(e.b)
+	w.bool(e.init)
+	w.bool(e.frozen)
+	return w.bytes(), nil
+}
+
+// UnmarshalBinary restores a state encoded by MarshalBinary of a score+ma
+// estimator with the same Decay.
+func (e *ScoreMA) UnmarshalBinary(data []byte) error {
+	r := newStateDecoder("score+ma", data)
+	r.option("decay", e.Decay)
+	b, set, frozen := r.float(), r.bool(), r.bool()
+	if err := r.finish(); err != nil {
+		return err
+	}
+	e.b, e.init, e.frozen = b, set, frozen
+	return nil
+}
+
+// Estimate writes the n-sample estimate into grad, then updates the baseline
+// (unless e is a Snapshot).
 func (e *ScoreMA) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
 	if n < 1 {
 		return Cost{}, Check(e.Info(), p, f, n)
@@ -74,9 +108,11 @@ func (e *ScoreMA) Estimate(grad []float64, p dist.Distribution, f objective.Obje
 	}
 	scale(1/float64(n), grad)
 	mean := sum / float64(n)
-	if e.init {
+	switch {
+	case e.frozen:
+	case e.init:
 		e.b = e.Decay*e.b + (1-e.Decay)*mean
-	} else {
+	default:
 		e.b, e.init = mean, true
 	}
 	return Cost{F: n}, nil

@@ -3,6 +3,7 @@ package estimators
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/gradbench/gradbench/estimators/dist"
 	"github.com/gradbench/gradbench/estimators/objective"
@@ -23,11 +24,15 @@ import (
 // The running sums are multiplied by Decay before each batch is added
 // (Decay = 1 keeps them all; a smaller Decay forgets samples drawn at old θ
 // during optimization).
+//
+// ScoreOptimal implements Stateful; its state is the running sums and the
+// frozen flag of a Snapshot.
 type ScoreOptimal struct {
 	// Decay is the weight of the earlier sums, in (0, 1].
 	Decay float64
 
 	pastNum, pastDen []float64
+	frozen           bool      // a Snapshot: the running sums are never updated
 	sumNum, sumDen   []float64 // the batch's sums
 	fs, x            []float64 // f_i, then x
 	s                []float64 // n×P scores
@@ -59,8 +64,41 @@ func (e *ScoreOptimal) Reset() {
 	e.pastNum, e.pastDen = e.pastNum[:0], e.pastDen[:0]
 }
 
+// Snapshot returns a copy with the same running sums that never updates
+// them.
+func (e *ScoreOptimal) Snapshot() Estimator {
+	return &ScoreOptimal{Decay: e.Decay, pastNum: slices.Clone(e.pastNum), pastDen: slices.Clone(e.pastDen), frozen: true}
+}
+
+// MarshalBinary encodes the running sums and the frozen flag (and Decay,
+// which UnmarshalBinary checks).
+func (e *ScoreOptimal) MarshalBinary() ([]byte, error) {
+	w := newStateEncoder("score+optimal")
+	w.float(e.Decay)
+	w.floats(e.pastNum)
+	w.floats(e.pastDen)
+	w.bool(e.frozen)
+	return w.bytes(), nil
+}
+
+// UnmarshalBinary restores a state encoded by MarshalBinary of a
+// score+optimal estimator with the same Decay.
+func (e *ScoreOptimal) UnmarshalBinary(data []byte) error {
+	r := newStateDecoder("score+optimal", data)
+	r.option("decay", e.Decay)
+	num, den, frozen := r.floats(), r.floats(), r.bool()
+	if len(num) != len(den) {
+		r.invalid("%d numerator sums, %d denominator sums", len(num), len(den))
+	}
+	if err := r.finish(); err != nil {
+		return err
+	}
+	e.pastNum, e.pastDen, e.frozen = num, den, frozen
+	return nil
+}
+
 // Estimate writes the n-sample estimate into grad, then adds the batch to the
-// running sums.
+// running sums (unless e is a Snapshot).
 func (e *ScoreOptimal) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
 	if n < 1 {
 		return Cost{}, Check(e.Info(), p, f, n)
@@ -102,6 +140,9 @@ func (e *ScoreOptimal) Estimate(grad []float64, p dist.Distribution, f objective
 		}
 	}
 	scale(1/float64(n), grad)
+	if e.frozen {
+		return Cost{F: n}, nil
+	}
 	for j := range np {
 		e.pastNum[j] = e.Decay*e.pastNum[j] + e.sumNum[j]
 		e.pastDen[j] = e.Decay*e.pastDen[j] + e.sumDen[j]

@@ -11,6 +11,11 @@
 //   - the same seed gives bit-identical estimates from a fresh estimator,
 //     a stateful estimator reproduces them after Reset, and a stateless one
 //     reproduces them without;
+//   - a stateful estimator (Info().Stateful, which must hold exactly when it
+//     implements estimators.Stateful) is restored bit-exactly by
+//     MarshalBinary → UnmarshalBinary into a fresh estimator, rejects
+//     truncated data without panicking, and gives frozen Snapshots that
+//     start in its state and leave it unchanged;
 //   - Estimate allocates nothing in steady state;
 //   - Info agrees with behaviour: declared needs match what Estimate
 //     accepts, and n below MinSamples is an ErrUnsupported error.
@@ -123,6 +128,7 @@ func CheckOptions(t *testing.T, name string, opts map[string]string) {
 			t.Errorf("Info().Stateful is true but %T does not implement Resetter", e)
 		}
 	}
+	checkStatefulDeclared(t, e)
 	// n below the minimum is an ErrUnsupported error, not a panic.
 	fx0 := fxs[0]
 	grad := make([]float64, fx0.P.NumParams())
@@ -268,6 +274,11 @@ func checkFixture(t *testing.T, newEst func(*testing.T) estimators.Estimator, fx
 		t.Errorf("after Reset, the same seed gives different estimates")
 	case !info.Stateful && !same(first, again):
 		t.Errorf("Info().Stateful is false, but estimates depend on earlier calls")
+	}
+
+	// Checkpoints and snapshots.
+	if _, ok := e.(estimators.Stateful); ok {
+		checkState(t, newEst, fx, n)
 	}
 
 	// Allocations in steady state.

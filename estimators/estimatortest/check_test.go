@@ -104,6 +104,12 @@ func TestFaultyHelper(t *testing.T) {
 // TestKitCatchesFaults checks that the kit fails each faulty estimator with
 // the expected message, so that a passing estimator means something.
 func TestKitCatchesFaults(t *testing.T) {
+	catchFaults(t, faults)
+}
+
+// catchFaults runs TestFaultyHelper in a subprocess for every fault and
+// checks that the kit fails it with the expected message.
+func catchFaults(t *testing.T, faults map[string]string) {
 	if testing.Short() {
 		t.Skip("runs the test binary once per fault")
 	}

@@ -1,49 +1,14 @@
 package figure
 
 import (
-	"encoding/csv"
 	"fmt"
-	"io"
 	"maps"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/gradbench/gradbench/experiments/store"
 )
-
-// ModelMetric is one row of a model experiment's metrics.csv.
-type ModelMetric struct {
-	Estimator string
-	Seed      int
-	Step      int
-	Evals     float64
-	Metric    string
-	Value     float64
-}
-
-// ReadModelMetrics reads a metrics.csv written by the model runner
-// (columns experiment, estimator, seed, step, evals, metric, value).
-func ReadModelMetrics(r io.Reader) ([]ModelMetric, error) {
-	recs, err := csv.NewReader(r).ReadAll()
-	if err != nil {
-		return nil, err
-	}
-	if len(recs) == 0 || !slices.Equal(recs[0], []string{"experiment", "estimator", "seed", "step", "evals", "metric", "value"}) {
-		return nil, fmt.Errorf("metrics.csv: missing or unexpected header")
-	}
-	out := make([]ModelMetric, 0, len(recs)-1)
-	for i, rec := range recs[1:] {
-		seed, e1 := strconv.Atoi(rec[2])
-		step, e2 := strconv.Atoi(rec[3])
-		evals, e3 := strconv.ParseFloat(rec[4], 64)
-		v, e4 := strconv.ParseFloat(rec[6], 64)
-		if e1 != nil || e2 != nil || e3 != nil || e4 != nil {
-			return nil, fmt.Errorf("metrics.csv: line %d: malformed number", i+2)
-		}
-		out = append(out, ModelMetric{rec[1], seed, step, evals, rec[5], v})
-	}
-	return out, nil
-}
 
 // MetricPanel is one panel of a model figure: a metric against the step or
 // against the evaluations.
@@ -146,10 +111,10 @@ var ModelPanels = []ModelPanel{
 // (when a gradient variance is). Title heads every figure, followed by the
 // figure's subject. Notes lists metrics that no panel draws. It returns an
 // error if no metric has a panel.
-func ModelFigures(name, title string, metrics []ModelMetric) (figs []*Figure, notes []string, err error) {
+func ModelFigures(name, title string, metrics []store.Metric) (figs []*Figure, notes []string, err error) {
 	present := map[string]bool{}
 	for _, m := range metrics {
-		present[m.Metric] = true
+		present[m.Name] = true
 	}
 	known := map[string]bool{}
 	bySuffix := map[string][]MetricPanel{}
@@ -227,7 +192,7 @@ func plural(n int, one, many string) string {
 // the smallest to the largest seed. Non-positive values are left out of log
 // panels (the caption says so). It returns an error if a panel's metric has
 // no values.
-func ModelFigure(name, title string, metrics []ModelMetric, panels []MetricPanel) (*Figure, error) {
+func ModelFigure(name, title string, metrics []store.Metric, panels []MetricPanel) (*Figure, error) {
 	var labels []string
 	for _, m := range metrics {
 		if !slices.Contains(labels, m.Estimator) {
@@ -247,7 +212,7 @@ func ModelFigure(name, title string, metrics []ModelMetric, panels []MetricPanel
 			steps := map[int]*acc{}
 			var order []int
 			for _, m := range metrics {
-				if m.Estimator != lab || m.Metric != mp.Metric || math.IsNaN(m.Value) {
+				if m.Estimator != lab || m.Name != mp.Metric || math.IsNaN(m.Value) {
 					continue
 				}
 				if mp.LogY && !(m.Value > 0) {

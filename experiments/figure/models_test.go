@@ -6,13 +6,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gradbench/gradbench/experiments/store"
 )
 
 func TestModelFigure(t *testing.T) {
 	src := "experiment,estimator,seed,step,evals,metric,value\n" +
 		"e,a,0,0,0,elbo,-10\ne,a,1,0,0,elbo,-12\ne,a,0,10,100,elbo,-5\ne,a,1,10,120,elbo,-7\n" +
 		"e,a,0,10,100,var_mu,0\ne,a,0,0,0,var_mu,4\n"
-	ms, err := ReadModelMetrics(strings.NewReader(src))
+	ms, err := store.ReadMetrics(strings.NewReader(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +32,7 @@ func TestModelFigure(t *testing.T) {
 	if _, err := ModelFigure("x", "t", ms, []MetricPanel{{Metric: "nope"}}); err == nil {
 		t.Fatal("missing metric accepted")
 	}
-	if _, err := ReadModelMetrics(strings.NewReader("a,b\n")); err == nil {
+	if _, err := store.ReadMetrics(strings.NewReader("a,b\n")); err == nil {
 		t.Fatal("bad header accepted")
 	}
 }
@@ -79,7 +81,7 @@ func TestModelFigures(t *testing.T) {
 			{"e-variance", []string{"encoder gradient: variance per parameter"}},
 		}},
 	} {
-		ms, err := ReadModelMetrics(strings.NewReader(fixtureMetrics(tc.metrics...)))
+		ms, err := store.ReadMetrics(strings.NewReader(fixtureMetrics(tc.metrics...)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,25 +125,25 @@ func TestModelFigures(t *testing.T) {
 }
 
 func TestModelFiguresErrors(t *testing.T) {
-	ms, err := ReadModelMetrics(strings.NewReader(fixtureMetrics("elbo", "loss")))
+	ms, err := store.ReadMetrics(strings.NewReader(fixtureMetrics("elbo", "loss")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, notes, err := ModelFigures("e", "t", ms); err != nil || len(notes) != 1 || !strings.Contains(notes[0], `"loss" has no panel`) {
 		t.Errorf("unknown metric beside a known one: notes %q, err %v", notes, err)
 	}
-	ms, _ = ReadModelMetrics(strings.NewReader(fixtureMetrics("loss", "elbo_se")))
+	ms, _ = store.ReadMetrics(strings.NewReader(fixtureMetrics("loss", "elbo_se")))
 	if _, _, err := ModelFigures("e", "t", ms); err == nil || !strings.Contains(err.Error(), "none of the metrics elbo_se, loss has a panel") {
 		t.Errorf("undrawable metrics: err %v", err)
 	}
-	ms, _ = ReadModelMetrics(strings.NewReader("experiment,estimator,seed,step,evals,metric,value\n"))
+	ms, _ = store.ReadMetrics(strings.NewReader("experiment,estimator,seed,step,evals,metric,value\n"))
 	if _, _, err := ModelFigures("e", "t", ms); err == nil || !strings.Contains(err.Error(), "no rows") {
 		t.Errorf("empty metrics: err %v", err)
 	}
 	for _, bad := range []string{"", "experiment,estimator\n", "experiment,estimator,seed,step,evals,metric,value\ne,a,x,0,0,elbo,1\n",
 		"experiment,estimator,seed,step,evals,metric,value\ne,a,0,0,0,elbo\n"} {
-		if _, err := ReadModelMetrics(strings.NewReader(bad)); err == nil {
-			t.Errorf("ReadModelMetrics(%q) accepted", bad)
+		if _, err := store.ReadMetrics(strings.NewReader(bad)); err == nil {
+			t.Errorf("store.ReadMetrics(%q) accepted", bad)
 		}
 	}
 }

@@ -13,8 +13,8 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
-	"github.com/gradbench/gradbench/experiments/figure"
 	"github.com/gradbench/gradbench/experiments/stats"
+	"github.com/gradbench/gradbench/experiments/store"
 )
 
 // The model experiments behind the claims (f)–(h), by results-folder name.
@@ -25,9 +25,6 @@ const (
 
 // ClaimsVAEBernoulli are the Bernoulli-VAE experiments behind claim (h).
 var ClaimsVAEBernoulli = []string{"vae-bernoulli-linear", "vae-bernoulli-nonlinear"}
-
-// metricsFile is the model runner's per-metric results file.
-const metricsFile = "metrics.csv"
 
 // modelPoint is one evaluation of one run.
 type modelPoint struct {
@@ -50,22 +47,16 @@ func loadModel(dir, name string) (*modelResults, error) {
 	if _, err := os.Stat(filepath.Join(dir, name)); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	path := filepath.Join(dir, name, metricsFile)
-	f, err := os.Open(path)
+	ms, err := store.LoadMetrics(filepath.Join(dir, name))
 	if err != nil {
 		return nil, fmt.Errorf("claims: %w", err)
 	}
-	defer f.Close()
-	ms, err := figure.ReadModelMetrics(f)
-	if err != nil {
-		return nil, fmt.Errorf("claims: %s: %w", path, err)
-	}
 	r := &modelResults{name: name, runs: map[string]map[string]map[int][]modelPoint{}}
 	for _, m := range ms {
-		byEst := r.runs[m.Metric]
+		byEst := r.runs[m.Name]
 		if byEst == nil {
 			byEst = map[string]map[int][]modelPoint{}
-			r.runs[m.Metric] = byEst
+			r.runs[m.Name] = byEst
 		}
 		if byEst[m.Estimator] == nil {
 			byEst[m.Estimator] = map[int][]modelPoint{}

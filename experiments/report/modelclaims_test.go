@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gradbench/gradbench/experiments/store"
 )
 
 // series is one run of one metric in a synthetic metrics.csv: value(step).
@@ -37,7 +39,7 @@ func writeMetrics(t *testing.T, dir, name string, every, last int, evalsPerStep 
 	if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, name, metricsFile), []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name, store.MetricsFile), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -300,8 +302,8 @@ func TestModelClaimsMissing(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dir, ClaimsBLR), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := modelClaims(dir); err == nil || !strings.Contains(err.Error(), metricsFile) {
-		t.Fatalf("folder without %s: err %v", metricsFile, err)
+	if _, err := modelClaims(dir); err == nil || !strings.Contains(err.Error(), store.MetricsFile) {
+		t.Fatalf("folder without %s: err %v", store.MetricsFile, err)
 	}
 }
 

@@ -46,6 +46,8 @@ type Model struct {
 	// PriorLearningRate is the SGD step size of the prior's logits
 	// (vae-bernoulli; 0 otherwise).
 	PriorLearningRate float64
+	// Checkpoint says how often each run saves a checkpoint.
+	Checkpoint Checkpoint
 }
 
 func (p *parser) model(t map[string]any) (*Model, error) {
@@ -53,7 +55,7 @@ func (p *parser) model(t map[string]any) (*Model, error) {
 	if err := p.keys(t, path, "kind", "data", "estimators", "estimator", "options", "optimizer",
 		"learning_rate", "schedule", "steps", "batch", "n", "init_sigma", "eval_every", "variance_draws",
 		"objective_samples", "seeds", "hidden", "latent", "train_images", "test_images",
-		"layers", "prior_learning_rate"); err != nil {
+		"layers", "prior_learning_rate", "checkpoint_every", "checkpoint_seconds"); err != nil {
 		return nil, err
 	}
 	m := &Model{}
@@ -130,6 +132,9 @@ func (p *parser) model(t map[string]any) (*Model, error) {
 		}
 	}
 	if m.EvalEvery, err = p.integer(t, path, "eval_every", int64(max(m.Steps/20, 1)), 1, 1e9); err != nil {
+		return nil, err
+	}
+	if m.Checkpoint, err = p.checkpoint(t, path); err != nil {
 		return nil, err
 	}
 	if m.VarianceDraws == 1 {

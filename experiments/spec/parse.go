@@ -792,7 +792,7 @@ func (p *parser) train(t map[string]any) (*Train, error) {
 	const path = "train"
 	if err := p.keys(t, path, "estimators", "estimator", "options", "distribution", "objective",
 		"optimizer", "learning_rate", "schedule", "momentum", "steps", "n", "eval_every",
-		"variance_draws", "objective_samples", "seeds", "log_params"); err != nil {
+		"variance_draws", "objective_samples", "seeds", "log_params", "checkpoint_every", "checkpoint_seconds"); err != nil {
 		return nil, err
 	}
 	tr := &Train{}
@@ -862,6 +862,9 @@ func (p *parser) train(t map[string]any) (*Train, error) {
 		return nil, err
 	}
 	if tr.EvalEvery, err = p.integer(t, path, "eval_every", int64(max(tr.Steps/100, 1)), 1, 1e9); err != nil {
+		return nil, err
+	}
+	if tr.Checkpoint, err = p.checkpoint(t, path); err != nil {
 		return nil, err
 	}
 	if tr.VarianceDraws, err = p.integer(t, path, "variance_draws", 0, 0, 1e7); err != nil {
@@ -1025,4 +1028,21 @@ func (p *parser) logParams(t map[string]any, c Component) ([]string, error) {
 		out = append(out, name)
 	}
 	return out, nil
+}
+
+// checkpoint reads the checkpoint_every and checkpoint_seconds keys of a
+// [train] or [model] section.
+func (p *parser) checkpoint(t map[string]any, path string) (Checkpoint, error) {
+	var c Checkpoint
+	var err error
+	if c.Every, err = p.integer(t, path, "checkpoint_every", 0, 0, 1e9); err != nil {
+		return c, err
+	}
+	if c.Seconds, err = p.float(t, path, "checkpoint_seconds", DefaultCheckpointSeconds); err != nil {
+		return c, err
+	}
+	if !(c.Seconds >= 0) || math.IsInf(c.Seconds, 0) {
+		return c, p.errf(path+".checkpoint_seconds", "%v: want a finite number ≥ 0 (0: no time-based checkpoints)", c.Seconds)
+	}
+	return c, nil
 }

@@ -127,6 +127,21 @@ type Train struct {
 	// "sigma") that the optimizer moves on the log scale, so they stay
 	// positive.
 	LogParams []string
+	// Checkpoint says how often each run saves a checkpoint.
+	Checkpoint Checkpoint
+}
+
+// DefaultCheckpointSeconds is the default of checkpoint_seconds.
+const DefaultCheckpointSeconds = 60
+
+// Checkpoint says when a training run saves a checkpoint that -resume
+// continues from (keys checkpoint_every and checkpoint_seconds of [train]
+// and [model]): after every Every steps (0: not by steps) and after a step
+// that ends at least Seconds after the last checkpoint (0: not by time;
+// default DefaultCheckpointSeconds). Checkpoints never change results.
+type Checkpoint struct {
+	Every   int
+	Seconds float64
 }
 
 // Plot is a plot recipe: how `gradbench plot` renders the results.

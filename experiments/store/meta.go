@@ -11,8 +11,30 @@ import (
 	"time"
 )
 
+// Experiment kinds recorded in meta.json: readers dispatch on them.
+const (
+	KindSweep = "sweep" // cells.csv
+	KindTrain = "train" // curves.csv: a [train] spec (θ of a family)
+	KindModel = "model" // curves.csv and metrics.csv: a [model] spec
+)
+
+// Segment is one uninterrupted stretch of work on a results folder: the
+// first run, and each -resume after it.
+type Segment struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// Steps is the number of training steps (summed over runs) or sweep
+	// cells this segment computed.
+	Steps int `json:"steps"`
+	// Runs is the number of training runs (or cells) this segment finished.
+	Runs int `json:"runs"`
+}
+
 // Meta is the provenance of a results folder, written as meta.json.
 type Meta struct {
+	// Kind is KindSweep, KindTrain or KindModel. Folders written before
+	// the kind was recorded have none; KindOf infers it for them.
+	Kind       string    `json:"kind,omitempty"`
 	Experiment string    `json:"experiment"`
 	SpecFile   string    `json:"spec_file"`
 	SpecSHA256 string    `json:"spec_sha256"`
@@ -28,6 +50,30 @@ type Meta struct {
 	Shard      string    `json:"shard,omitempty"` // "i/n" for a shard's output
 	Start      time.Time `json:"start"`
 	End        time.Time `json:"end"`
+	// Segments lists every stretch of work of a resumed run (training
+	// experiments; empty for a folder written in one go before segments
+	// were recorded).
+	Segments []Segment `json:"segments,omitempty"`
+}
+
+// KindOf returns the experiment kind of the results folder dir from its
+// meta.json. For folders written before meta.json recorded the kind, it
+// infers the kind from the files present (metrics.csv: model, curves.csv:
+// train, else sweep).
+func KindOf(dir string) (string, error) {
+	m, err := LoadMeta(dir)
+	if err != nil {
+		return "", err
+	}
+	if m.Kind != "" {
+		return m.Kind, nil
+	}
+	for _, c := range []struct{ file, kind string }{{MetricsFile, KindModel}, {CurvesFile, KindTrain}} {
+		if _, err := os.Stat(filepath.Join(dir, c.file)); err == nil {
+			return c.kind, nil
+		}
+	}
+	return KindSweep, nil
 }
 
 // NewMeta returns a Meta filled with the build's commit, Go version and

@@ -19,9 +19,13 @@
 // its shard is done. While it runs, each finished cell is appended to the
 // journal DIR/.journal (one line per cell, synced to disk at most every
 // 200 ms and at the end); Options.Resume continues from it and redoes no
-// finished cell. A complete run removes the journal. Merge combines the
-// folders of the shards of one spec into one folder whose cells.csv is the
-// same as an unsharded run's.
+// finished cell. A complete run removes the journal. Run holds the
+// folder's lock (store.Lock: the file DIR/.lock, removed at the end) from
+// before it looks into the folder to the end, so a second run or resume
+// into a folder being written fails at once, having done nothing; the
+// kernel drops the lock of a killed run, and the next run takes over the
+// .lock file it leaves. Merge combines the folders of the shards of one
+// spec into one folder whose cells.csv is the same as an unsharded run's.
 package sweep
 
 import (
@@ -51,7 +55,8 @@ import (
 
 // ErrConflict is wrapped by the errors Run and Merge return when the output
 // folder cannot be used as asked: it already holds results and Resume is
-// not set, or it holds a different run.
+// not set, it holds a different run, or another run is writing it (then
+// the error wraps store.ErrLocked too).
 var ErrConflict = errors.New("output folder conflict")
 
 // Options control a run.
@@ -191,9 +196,10 @@ type refEntry struct {
 
 // Run runs the sweep of s (which must have a Sweep) and returns its rows. It
 // returns an error if s has no sweep, the shard is invalid, every cell is
-// skipped, an estimator fails on a cell it accepted, ctx is cancelled, or
-// the folder cannot be written; cells finished before the error stay in the
-// journal.
+// skipped, an estimator fails on a cell it accepted, ctx is cancelled, the
+// folder cannot be written, or another process (or Run) is writing it
+// (wrapping ErrConflict and store.ErrLocked); cells finished before the
+// error stay in the journal.
 func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 	start := time.Now()
 	sw := s.Sweep
@@ -232,7 +238,16 @@ func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 	meta.Experiment, meta.SpecFile, meta.SpecSHA256, meta.Spec = s.Name, s.File, s.SHA256, s.Text
 	meta.Seed, meta.Profile, meta.Workers, meta.Shard, meta.Start = s.Seed, s.Profile, workers, ShardString(opts.Shard, shards), start
 	if opts.Dir != "" {
-		var err error
+		// One writer per folder: lock it before reading or writing
+		// anything in it, and hold the lock to the end.
+		lk, err := store.Lock(opts.Dir)
+		if err != nil {
+			if errors.Is(err, store.ErrLocked) {
+				return nil, fmt.Errorf("%w: %w", ErrConflict, err)
+			}
+			return nil, err
+		}
+		defer lk.Unlock()
 		id := journalID{SpecSHA256: s.SHA256, Profile: s.Profile, Shard: meta.Shard, Cells: sw.NumCells()}
 		jr, done, err = openJournal(opts.Dir, id, opts.Resume, func() *matcher { return newMatcher(sw) })
 		if err != nil {

@@ -20,9 +20,9 @@ func ExampleCurves() {
 		Distribution: spec.Component{Name: "normal", Params: []spec.Grid{one("mu", 0), one("sigma", 1)}},
 		Objective:    spec.Component{Name: "quadratic", Params: []spec.Grid{one("k", 3)}},
 		Optimizer:    "adam", LearningRate: 0.1, Schedule: "cosine",
-		Steps: 300, N: 8, EvalEvery: 100, Seeds: 3,
+		Steps: 300, N: 8, EvalEvery: 100, Seeds: 3, LogParams: []string{"sigma"},
 	}}
-	points, err := train.Curves(context.Background(), s, train.Options{LogParams: []string{"sigma"}})
+	points, err := train.Curves(context.Background(), s, train.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -30,6 +30,7 @@ func quadSpec(opt, schedule string, lr float64, steps, evalEvery, seeds int, nam
 		Objective:    spec.Component{Name: "quadratic", Params: []spec.Grid{grid("k", 3)}},
 		Optimizer:    opt, LearningRate: lr, Schedule: schedule,
 		Steps: steps, N: 16, EvalEvery: evalEvery, ObjectiveSamples: 1000, Seeds: seeds,
+		LogParams: []string{"sigma"},
 	}}
 }
 
@@ -45,7 +46,7 @@ func theta(t *testing.T, pt store.CurvePoint, name string) float64 {
 }
 
 // runs splits points by (estimator, seed), in order.
-func runs(points []store.CurvePoint) [][]store.CurvePoint {
+func splitRuns(points []store.CurvePoint) [][]store.CurvePoint {
 	var out [][]store.CurvePoint
 	for i, p := range points {
 		if i == 0 || p.Estimator != points[i-1].Estimator || p.Seed != points[i-1].Seed {
@@ -78,11 +79,11 @@ func runs(points []store.CurvePoint) [][]store.CurvePoint {
 func TestTrainQuadratic(t *testing.T) {
 	const eta, n = 0.05, 16
 	s := quadSpec("sgd", "constant", eta, 200, 1, 4, "pathwise", "score")
-	points, err := Curves(context.Background(), s, Options{LogParams: []string{"sigma"}})
+	points, err := Curves(context.Background(), s, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := runs(points)
+	rs := splitRuns(points)
 	if len(rs) != 8 {
 		t.Fatalf("got %d runs, want 8", len(rs))
 	}
@@ -159,13 +160,14 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 		Objective:    spec.Component{Name: "quadratic", Params: []spec.Grid{grid("k", 2)}},
 		Optimizer:    "sgd", Momentum: 0.5, LearningRate: 0.01, Schedule: "inverse-sqrt",
 		Steps: 40, N: 8, EvalEvery: 10, VarianceDraws: 5, ObjectiveSamples: 200, Seeds: 3,
+		LogParams: []string{"scale"},
 	}}
 	for _, s := range []*spec.Spec{adam, mc} {
-		one, err := Curves(context.Background(), s, Options{Workers: 1, LogParams: []string{s.Train.Distribution.Params[1].Name}})
+		one, err := Curves(context.Background(), s, Options{Workers: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		two, err := Curves(context.Background(), s, Options{Workers: 2, LogParams: []string{s.Train.Distribution.Params[1].Name}})
+		two, err := Curves(context.Background(), s, Options{Workers: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +193,7 @@ func TestMeasuringKeepsTrajectory(t *testing.T) {
 	a := quadSpec("adam", "constant", 0.05, 100, 50, 2, "score")
 	b := quadSpec("adam", "constant", 0.05, 100, 1, 2, "score")
 	b.Train.VarianceDraws = 7
-	opts := Options{LogParams: []string{"sigma"}}
+	opts := Options{}
 	pa, err := Curves(context.Background(), a, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -222,6 +224,7 @@ func TestMeasuringKeepsTrajectory(t *testing.T) {
 func TestInvalidStepReported(t *testing.T) {
 	s := quadSpec("sgd", "constant", 10, 20, 1, 1, "pathwise")
 	s.Train.N = 1000
+	s.Train.LogParams = nil
 	points, err := Curves(context.Background(), s, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -317,16 +320,17 @@ func TestSpecErrors(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{"no train", func(s *spec.Spec) { s.Train = nil }, Options{}, "no [train]"},
+		{"no train", func(s *spec.Spec) { s.Train = nil }, Options{}, "neither a [train] nor a [model]"},
 		{"unknown estimator", func(s *spec.Spec) { s.Train.Estimators[0].Name = "nope" }, Options{}, "unknown estimator"},
 		{"unknown option", func(s *spec.Spec) { s.Train.Estimators[0].Options = map[string]string{"x": "1"} }, Options{}, "unknown option"},
 		{"unsupported", func(s *spec.Spec) {
 			s.Train.Distribution = spec.Component{Name: "bernoulli", Params: []spec.Grid{grid("logit", 0)}}
+			s.Train.LogParams = nil
 		}, Options{}, "not reparameterizable"},
 		{"grid", func(s *spec.Spec) { s.Train.Objective.Params[0].Values = []float64{1, 2} }, Options{}, "exactly one"},
 		{"bad family value", func(s *spec.Spec) { s.Train.Distribution.Params[1].Values[0] = -1 }, Options{}, "sigma"},
-		{"log name", nil, Options{LogParams: []string{"tau"}}, "tau"},
-		{"log nonpositive", nil, Options{LogParams: []string{"mu"}}, "want > 0"},
+		{"log name", func(s *spec.Spec) { s.Train.LogParams = []string{"tau"} }, Options{}, "tau"},
+		{"log nonpositive", func(s *spec.Spec) { s.Train.LogParams = []string{"mu"} }, Options{}, "want > 0"},
 		{"adam momentum", func(s *spec.Spec) { s.Train.Optimizer, s.Train.Momentum = "adam", 0.9 }, Options{}, "sgd only"},
 		{"schedule", func(s *spec.Spec) { s.Train.Schedule = "step" }, Options{}, "unknown schedule"},
 		{"duplicate label", func(s *spec.Spec) {
@@ -350,14 +354,14 @@ func TestRunWritesResults(t *testing.T) {
 	s := quadSpec("adam", "inverse-sqrt", 0.1, 30, 10, 2, "pathwise", "score")
 	s.File, s.Text, s.SHA256 = "quad.toml", "name = \"quad\"\n", "abc"
 	var progress bytes.Buffer
-	if err := Run(context.Background(), s, dir, Options{Workers: 2, Progress: &progress, LogParams: []string{"sigma"}}); err != nil {
+	if _, err := RunSpec(context.Background(), s, Options{Dir: dir, Workers: 2, Progress: &progress}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := store.LoadCurves(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := Curves(context.Background(), s, Options{LogParams: []string{"sigma"}})
+	want, err := Curves(context.Background(), s, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +372,8 @@ func TestRunWritesResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if meta.Experiment != "quad" || meta.Seed != 42 || meta.Spec != s.Text || meta.Workers != 2 || meta.End.Before(meta.Start) {
+	if meta.Kind != store.KindTrain || meta.Experiment != "quad" || meta.Seed != 42 || meta.Spec != s.Text || meta.Workers != 2 ||
+		meta.End.Before(meta.Start) || len(meta.Segments) != 1 || meta.Segments[0].Steps != 4*30 || meta.Segments[0].Runs != 4 {
 		t.Errorf("meta.json = %+v", meta)
 	}
 	if lines := strings.Count(progress.String(), "\n"); lines != 4 {
@@ -380,11 +385,22 @@ func TestRunCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	dir := filepath.Join(t.TempDir(), "out")
-	err := Run(ctx, quadSpec("sgd", "constant", 0.01, 1000, 10, 4, "score"), dir, Options{})
+	s := quadSpec("sgd", "constant", 0.01, 1000, 10, 4, "score")
+	s.SHA256 = "abc"
+	_, err := RunSpec(ctx, s, Options{Dir: dir})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Run with a cancelled context: error %v, want context.Canceled", err)
 	}
-	if _, err := os.Stat(dir); !os.IsNotExist(err) {
-		t.Errorf("a cancelled Run created %s", dir)
+	for _, f := range []string{store.CurvesFile, store.MetaFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
+			t.Errorf("a cancelled Run wrote %s", f)
+		}
+	}
+	// The cancelled folder resumes.
+	if _, err := RunSpec(context.Background(), s, Options{Dir: dir, Resume: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.LoadCurves(dir); err != nil {
+		t.Fatal(err)
 	}
 }

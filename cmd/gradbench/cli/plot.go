@@ -15,7 +15,6 @@ import (
 	"github.com/gradbench/gradbench/estimators/objective"
 	"github.com/gradbench/gradbench/estimators/reference"
 	"github.com/gradbench/gradbench/experiments/figure"
-	"github.com/gradbench/gradbench/experiments/models"
 	"github.com/gradbench/gradbench/experiments/spec"
 	"github.com/gradbench/gradbench/experiments/store"
 )
@@ -77,10 +76,14 @@ func runPlot(stdout, stderr io.Writer, args []string) error {
 		return &UsageError{Err: fmt.Errorf("%s: %w", filepath.Join(dir, store.MetaFile), err)}
 	}
 	sp, specErr := spec.Parse(filepath.Join(dir, store.MetaFile)+" (spec "+meta.SpecFile+")", []byte(meta.Spec))
+	kind, err := store.KindOf(dir)
+	if err != nil {
+		return err
+	}
 	var figs []*figure.Figure
 	var notes []string
 	switch {
-	case haveFile(filepath.Join(dir, models.MetricsFile)) || (specErr == nil && sp.Model != nil):
+	case kind == store.KindModel:
 		// A model experiment's figures need only its metrics; the spec
 		// adds to the title when it parses.
 		figs, notes, err = ModelPlotFigures(dir, meta.Experiment, sp)
@@ -147,17 +150,11 @@ var modelTitles = map[string]string{
 // to the titles. A missing or malformed metrics.csv, or one without a
 // drawable metric, is a *UsageError.
 func ModelPlotFigures(dir, name string, sp *spec.Spec) ([]*figure.Figure, []string, error) {
-	path := filepath.Join(dir, models.MetricsFile)
-	fl, err := os.Open(path)
+	ms, err := store.LoadMetrics(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, usagef("%s has no %s (the model run did not finish?)", dir, models.MetricsFile)
+		return nil, nil, usagef("%s has no %s (the model run did not finish?)", dir, store.MetricsFile)
 	} else if err != nil {
-		return nil, nil, err
-	}
-	defer fl.Close()
-	ms, err := figure.ReadModelMetrics(fl)
-	if err != nil {
-		return nil, nil, usagef("%s: %v", path, err)
+		return nil, nil, usagef("%v", err)
 	}
 	if name == "" {
 		return nil, nil, usagef("%s: meta.json names no experiment", dir)
@@ -173,7 +170,7 @@ func ModelPlotFigures(dir, name string, sp *spec.Spec) ([]*figure.Figure, []stri
 	}
 	figs, notes, err := figure.ModelFigures(name, title, ms)
 	if err != nil {
-		return nil, nil, usagef("%s: %v", path, err)
+		return nil, nil, usagef("%s: %v", filepath.Join(dir, store.MetricsFile), err)
 	}
 	return figs, notes, nil
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gradbench/gradbench/experiments/models"
 	"github.com/gradbench/gradbench/experiments/store"
 )
 
@@ -70,12 +69,12 @@ func writeModelResults(t *testing.T, kind, metrics string) string {
 	dir := t.TempDir()
 	name := kind + "-test"
 	m := store.NewMeta()
-	m.Experiment, m.SpecFile, m.Spec, m.Seed = name, name+".toml", modelSpecs[kind], 1
+	m.Kind, m.Experiment, m.SpecFile, m.Spec, m.Seed = store.KindModel, name, name+".toml", modelSpecs[kind], 1
 	if err := store.SaveMeta(dir, m); err != nil {
 		t.Fatal(err)
 	}
 	if metrics == "fixture" {
-		var ms []models.Metric
+		var ms []store.Metric
 		ests := []string{"pathwise", "score"}
 		if kind == "vae-bernoulli" {
 			ests = []string{"arm", "disarm"}
@@ -91,16 +90,16 @@ func writeModelResults(t *testing.T, kind, metrics string) string {
 						case name == "accuracy":
 							v = 0.9 + 0.0005*float64(step) - 0.01*float64(ei)
 						}
-						ms = append(ms, models.Metric{Estimator: est, Seed: seed, Step: step, Evals: float64(200*step + 10*ei), Name: name, Value: v})
+						ms = append(ms, store.Metric{Experiment: name, Estimator: est, Seed: seed, Step: step, Evals: float64(200*step + 10*ei), Name: name, Value: v})
 					}
 				}
 			}
 		}
-		if err := models.SaveMetrics(dir, name, ms); err != nil {
+		if err := store.SaveMetrics(dir, ms); err != nil {
 			t.Fatal(err)
 		}
 	} else if metrics != "" {
-		if err := os.WriteFile(filepath.Join(dir, models.MetricsFile), []byte(metrics), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, store.MetricsFile), []byte(metrics), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -178,8 +177,8 @@ func TestPlotModelErrors(t *testing.T) {
 		name, kind, metrics, want string
 	}{
 		{"no metrics.csv", "blr", "", "has no metrics.csv"},
-		{"bad header", "blr", "a,b,c\n1,2,3\n", "metrics.csv: missing or unexpected header"},
-		{"malformed number", "vae-gaussian", header + "e,pathwise,0,zero,0,test_iw,-100\n", "line 2: malformed number"},
+		{"bad header", "blr", "a,b,c\n1,2,3\n", `metrics file lacks column "experiment"`},
+		{"malformed number", "vae-gaussian", header + "e,pathwise,0,zero,0,test_iw,-100\n", `line 2: column step: "zero" is not an integer`},
 		{"short row", "vae-gaussian", header + "e,pathwise,0,0,0,test_iw\n", "wrong number of fields"},
 		{"unknown metrics only", "vae-bernoulli", header + "e,arm,0,0,0,loss,1\ne,arm,0,0,0,minibatch_elbo,-3\n", "none of the metrics loss, minibatch_elbo has a panel"},
 		{"empty", "blr", header, "has no rows"},

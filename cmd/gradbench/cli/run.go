@@ -11,11 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/gradbench/gradbench/experiments/models"
 	"github.com/gradbench/gradbench/experiments/spec"
-	"github.com/gradbench/gradbench/experiments/store"
 	"github.com/gradbench/gradbench/experiments/sweep"
 	"github.com/gradbench/gradbench/experiments/train"
 )
@@ -30,19 +27,33 @@ func init() {
 }
 
 const runHelp = `Each SPEC is a TOML experiment spec (see experiments/README.md). Every spec
-is parsed and checked before anything runs: a spec error names the file,
-line and field, exits with status 2 and writes nothing.
+is parsed and checked, and every training experiment prepared (its data
+loaded, its estimators checked against the model), before anything runs: a
+spec error names the file, line and field, exits with status 2 and writes
+nothing.
 
 A sweep writes DIR/cells.csv (one row per cell and gradient component) and
-DIR/meta.json, where DIR is results/<name> or -o. Results are the same, bit
-for bit apart from the timing columns, whatever -workers and -shard. While
-it runs, finished cells are kept in DIR/.journal: after an interruption,
-run again with -resume to redo only the unfinished cells. -shard i/n runs
-every n-th cell starting at i (0 ≤ i < n) into its own folder; combine the
-n folders with "gradbench merge".
+DIR/meta.json, where DIR is results/<name> or -o. A [train] spec writes
+DIR/curves.csv, a [model] spec DIR/curves.csv and DIR/metrics.csv. Results
+are the same, bit for bit apart from the timing columns, whatever -workers,
+-shard and -resume.
 
-Progress with an ETA is shown when stderr is a terminal; a one-line summary
-follows each spec unless -q.`
+While a sweep runs, finished cells are kept in DIR/.journal; while a
+training experiment runs, each run (estimator × seed) saves checkpoints
+into DIR/.train (every checkpoint_every steps and checkpoint_seconds
+seconds, see the spec). After an interruption, even kill -9, run again with
+-resume: finished cells and runs are kept and unfinished runs continue from
+their last checkpoint. -resume refuses a folder written by another spec,
+profile or shard. A folder has one writer: a second run into it exits with
+status 2 naming the process that holds it.
+
+-shard i/n runs every n-th cell (sweeps) or run (training; runs are
+numbered estimator by estimator, seed by seed) starting at i (0 ≤ i < n)
+into its own folder; combine the n folders with "gradbench merge".
+
+Progress is shown on stderr unless -q: a live status line with an ETA when
+stderr is a terminal; otherwise, for training, one line per finished run
+(and one a minute while runs go on). A one-line summary follows each spec.`
 
 func runRun(stdout, stderr io.Writer, args []string) error {
 	c := commands["run"]
@@ -70,8 +81,14 @@ func runRun(stdout, stderr io.Writer, args []string) error {
 		return usagef("run: -o names the folder of one spec, but %d specs were given", fs.NArg())
 	}
 
-	// Parse and check every spec before running any.
-	var specs []*spec.Spec
+	// Parse and check every spec, and prepare every training experiment
+	// (its data loaded, its estimators checked), before running any.
+	type job struct {
+		s   *spec.Spec
+		dir string
+		run runner
+	}
+	var jobs []job
 	dirs := map[string]string{}
 	for _, path := range fs.Args() {
 		s, err := spec.Load(path)
@@ -89,49 +106,85 @@ func runRun(stdout, stderr io.Writer, args []string) error {
 			return usagef("run: %s and %s both write to %s", prev, path, dir)
 		}
 		dirs[filepath.Clean(dir)] = path
-		specs = append(specs, s)
+		r, err := newRunner(s)
+		if err != nil {
+			return &UsageError{Err: err}
+		}
+		jobs = append(jobs, job{s, dir, r})
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	for _, s := range specs {
-		dir := *out
-		if dir == "" {
-			dir = filepath.Join("results", s.Name)
-		}
-		if s.Model != nil {
-			if err := runModel(ctx, stderr, s, dir, *workers, *quiet, *resume); err != nil {
-				return err
-			}
-			continue
-		}
-		if s.Train != nil {
-			if err := runTrain(ctx, stderr, s, dir, *workers, *quiet, *resume); err != nil {
-				return err
-			}
-			continue
-		}
-		res, err := sweep.Run(ctx, s, sweep.Options{
-			Dir: dir, Workers: *workers, Shard: shard, Shards: shards, Resume: *resume,
-			Progress: sweep.ProgressWriter(stderr, *quiet),
-		})
-		if errors.Is(err, sweep.ErrConflict) {
+	terminal := sweep.ProgressWriter(stderr, false) != nil
+	var progress io.Writer
+	if !*quiet {
+		progress = stderr
+	}
+	for _, j := range jobs {
+		summary, warnings, err := j.run(ctx, runOptions{Dir: j.dir, Workers: *workers, Shard: shard, Shards: shards,
+			Resume: *resume, Progress: progress, Terminal: terminal})
+		if errors.Is(err, sweep.ErrConflict) || errors.Is(err, train.ErrConflict) {
 			return &UsageError{Err: err}
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return fmt.Errorf("%s: interrupted; finished cells are kept: run again with -resume to continue", s.File)
+				return fmt.Errorf("%s: interrupted; finished work is kept: run again with -resume to continue", j.s.File)
 			}
 			return err
 		}
 		if !*quiet {
-			fmt.Fprintf(stderr, "%s → %s\n", res.Summary(s.Name), dir)
-			for _, w := range res.Warnings {
+			fmt.Fprintf(stderr, "%s → %s\n", summary, j.dir)
+			for _, w := range warnings {
 				fmt.Fprintf(stderr, "  warning: %s\n", w)
 			}
 		}
 	}
 	return nil
+}
+
+// runOptions are the options of every kind of experiment.
+type runOptions struct {
+	Dir           string
+	Workers       int
+	Shard, Shards int
+	Resume        bool
+	Progress      io.Writer // nil: quiet
+	Terminal      bool      // Progress is a terminal
+}
+
+// runner runs one prepared experiment of any kind and returns its one-line
+// summary and warnings.
+type runner func(ctx context.Context, o runOptions) (summary string, warnings []string, err error)
+
+// newRunner checks s and returns the runner of its kind: a sweep, or a
+// training experiment ([train] or [model]).
+func newRunner(s *spec.Spec) (runner, error) {
+	if s.Train == nil && s.Model == nil {
+		return func(ctx context.Context, o runOptions) (string, []string, error) {
+			var prog io.Writer
+			if o.Terminal {
+				prog = o.Progress
+			}
+			res, err := sweep.Run(ctx, s, sweep.Options{Dir: o.Dir, Workers: o.Workers, Shard: o.Shard, Shards: o.Shards,
+				Resume: o.Resume, Progress: prog})
+			if err != nil {
+				return "", nil, err
+			}
+			return res.Summary(s.Name), res.Warnings, nil
+		}, nil
+	}
+	x, err := train.Prepare(s)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, o runOptions) (string, []string, error) {
+		res, err := train.Run(ctx, x, train.Options{Dir: o.Dir, Workers: o.Workers, Shard: o.Shard, Shards: o.Shards,
+			Resume: o.Resume, Progress: o.Progress, Terminal: o.Terminal})
+		if err != nil {
+			return "", nil, err
+		}
+		return res.Summary(x), nil, nil
+	}, nil
 }
 
 // parseShard parses "i/n" (0 ≤ i < n); "" is the whole run (0, 1).
@@ -146,57 +199,4 @@ func parseShard(s string) (shard, shards int, err error) {
 		return 0, 0, fmt.Errorf("run: -shard %q: want i/n with 0 ≤ i < n, e.g. 0/3", s)
 	}
 	return i, n, nil
-}
-
-// runTrain runs a training spec into dir. Training runs are short and write
-// nothing until they finish, so -resume reruns an unfinished one.
-func runTrain(ctx context.Context, stderr io.Writer, s *spec.Spec, dir string, workers int, quiet, resume bool) error {
-	if _, err := os.Stat(filepath.Join(dir, store.CurvesFile)); err == nil && !resume {
-		return usagef("run: %s already holds results; remove it, choose another -o, or pass -resume", dir)
-	} else if err == nil && resume {
-		if !quiet {
-			fmt.Fprintf(stderr, "%s: finished already in %s\n", s.Name, dir)
-		}
-		return nil
-	}
-	var progress io.Writer
-	if !quiet {
-		progress = stderr
-	}
-	start := time.Now()
-	if err := train.Run(ctx, s, dir, train.Options{Workers: workers, Progress: progress}); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s: interrupted; nothing was written", s.File)
-		}
-		return err
-	}
-	if !quiet {
-		fmt.Fprintf(stderr, "%s: %d estimators × %d seeds × %d steps in %.1fs → %s\n", s.Name, len(s.Train.Estimators), s.Train.Seeds, s.Train.Steps, time.Since(start).Seconds(), dir)
-	}
-	return nil
-}
-
-// runModel runs a model spec into dir; like training runs, an unfinished
-// one is rerun by -resume.
-func runModel(ctx context.Context, stderr io.Writer, s *spec.Spec, dir string, workers int, quiet, resume bool) error {
-	if _, err := os.Stat(filepath.Join(dir, store.CurvesFile)); err == nil && !resume {
-		return usagef("run: %s already holds results; remove it, choose another -o, or pass -resume", dir)
-	} else if err == nil && resume {
-		return nil
-	}
-	var progress io.Writer
-	if !quiet {
-		progress = stderr
-	}
-	start := time.Now()
-	if err := models.Run(ctx, s, dir, models.Options{Workers: workers, Progress: progress}); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s: interrupted; nothing was written", s.File)
-		}
-		return err
-	}
-	if !quiet {
-		fmt.Fprintf(stderr, "%s: %s model, %d estimators × %d seeds × %d steps in %.1fs → %s\n", s.Name, s.Model.Kind, len(s.Model.Estimators), s.Model.Seeds, s.Model.Steps, time.Since(start).Seconds(), dir)
-	}
-	return nil
 }

@@ -306,6 +306,29 @@ func (t *Trainer) NextBatch(rng *rand.Rand) *Likelihood {
 	return &t.lik
 }
 
+// Order returns a copy of the minibatch order: the current epoch's
+// permutation of the examples and the position of the next one in it.
+func (t *Trainer) Order() (perm []int, pos int) { return append([]int(nil), t.perm...), t.pos }
+
+// SetOrder restores a minibatch order returned by Order. It returns an
+// error if perm is not a permutation of the examples or pos is outside
+// [0, N].
+func (t *Trainer) SetOrder(perm []int, pos int) error {
+	if len(perm) != t.Data.N || pos < 0 || pos > t.Data.N {
+		return fmt.Errorf("blr: minibatch order of %d examples at %d, want %d examples", len(perm), pos, t.Data.N)
+	}
+	seen := make([]bool, len(perm))
+	for _, i := range perm {
+		if i < 0 || i >= len(perm) || seen[i] {
+			return fmt.Errorf("blr: minibatch order is not a permutation")
+		}
+		seen[i] = true
+	}
+	copy(t.perm, perm)
+	t.pos = pos
+	return nil
+}
+
 // ELBOGrad converts an estimate est of ∇_(μ,s) E_q[f] into the gradient of
 // the negated ELBO with respect to (μ, log s), written into dst: the chain
 // rule ∂/∂log s = s ∂/∂s, and the analytic KL gradient.
@@ -327,12 +350,14 @@ func (t *Trainer) Posterior() *dist.MVNDiag {
 	return &t.q
 }
 
-// Step draws a minibatch, estimates the gradient of the expected
-// log-likelihood with est (Samples posterior samples) and writes the
-// gradient of the negated ELBO with respect to (μ, log s) into Grad, for the
-// caller's optimizer to apply to Params. It returns the evaluations used.
-func (t *Trainer) Step(est estimators.Estimator, rng *rand.Rand) (estimators.Cost, error) {
-	lik := t.NextBatch(rng)
+// Step draws a minibatch from data, estimates the gradient of the expected
+// log-likelihood with est (Samples posterior samples drawn from rng) and
+// writes the gradient of the negated ELBO with respect to (μ, log s) into
+// Grad, for the caller's optimizer to apply to Params. It returns the
+// evaluations used. Runs of different estimators given the same data
+// sequence see the same minibatches.
+func (t *Trainer) Step(est estimators.Estimator, rng, data *rand.Rand) (estimators.Cost, error) {
+	lik := t.NextBatch(data)
 	c, err := est.Estimate(t.g, t.Posterior(), lik, t.Samples, rng)
 	if err != nil {
 		return c, err

@@ -9,7 +9,7 @@ import (
 
 	"github.com/gradbench/gradbench/estimators"
 	"github.com/gradbench/gradbench/estimators/objective"
-	"github.com/gradbench/gradbench/experiments/train"
+	"github.com/gradbench/gradbench/experiments/optim"
 )
 
 const dataFile = "../../data/breast-cancer/breast_cancer.csv"
@@ -128,9 +128,9 @@ func TestTrainImproves(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	mu, s := tr.MuS()
 	e0, _, _ := Evaluate(d, mu, s, 200, rng)
-	opt := &train.SGD{}
+	opt := &optim.SGD{}
 	for range 300 {
-		if _, err := tr.Step(est, rng); err != nil {
+		if _, err := tr.Step(est, rng, rng); err != nil {
 			t.Fatal(err)
 		}
 		opt.Step(tr.Params, tr.Grad, 1e-3)
@@ -167,8 +167,8 @@ func TestStepAllocs(t *testing.T) {
 	tr, _ := NewTrainer(d, 32, 5, 1)
 	est, _ := estimators.New("pathwise", nil)
 	rng := rand.New(rand.NewPCG(8, 9))
-	tr.Step(est, rng)
-	if a := testing.AllocsPerRun(20, func() { tr.Step(est, rng) }); a != 0 {
+	tr.Step(est, rng, rng)
+	if a := testing.AllocsPerRun(20, func() { tr.Step(est, rng, rng) }); a != 0 {
 		t.Errorf("Step allocates %v times", a)
 	}
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/gradbench/gradbench/estimators"
 	"github.com/gradbench/gradbench/experiments/models/blr"
-	"github.com/gradbench/gradbench/experiments/train"
+	"github.com/gradbench/gradbench/experiments/optim"
 )
 
 // ExampleTrainer_Step fits the Bayesian logistic regression to the
@@ -31,17 +31,17 @@ func ExampleTrainer_Step() {
 		return
 	}
 	const steps = 1000
-	sched, err := train.NewSchedule("cosine", 1e-3, steps)
+	sched, err := optim.NewSchedule("cosine", 1e-3, steps)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	var opt train.SGD
+	var opt optim.SGD
 	rng := rand.New(rand.NewPCG(1, 2))
 	mu, s := tr.MuS()
 	elbo0, _, _ := blr.Evaluate(d, mu, s, 1000, rand.New(rand.NewPCG(3, 4)))
 	for step := range steps {
-		if _, err := tr.Step(est, rng); err != nil {
+		if _, err := tr.Step(est, rng, rng); err != nil {
 			fmt.Println(err)
 			return
 		}

@@ -207,17 +207,20 @@ func KL(dl, dtheta, l, theta []float64) float64 {
 }
 
 // Step takes one minibatch of images (rows of 784 intensities in [0, 1]),
-// binarises it dynamically with rng, and writes the gradient of the negated
-// minibatch-mean ELBO into Grad and PriorGrad: the encoder part from est
-// (Samples samples per image), the decoder part from one separate sample
-// per image, the prior part analytic. It returns the evaluations est used
-// and the minibatch mean ELBO at the separate samples.
-func (m *Model) Step(images []float64, est estimators.Estimator, rng *rand.Rand) (estimators.Cost, float64, error) {
+// binarises it dynamically with data, and writes the gradient of the
+// negated minibatch-mean ELBO into Grad and PriorGrad: the encoder part from
+// est (Samples samples per image, drawn from rng), the decoder part from one
+// separate sample per image (drawn from data), the prior part analytic. It
+// returns the evaluations est used and the minibatch mean ELBO at the
+// separate samples. Runs of different estimators given the same data
+// sequence see the same binarisation and decoder samples; only est's own
+// draws differ.
+func (m *Model) Step(images []float64, est estimators.Estimator, rng, data *rand.Rand) (estimators.Cost, float64, error) {
 	m.checkBatch("Step", images)
-	mnist.Binarize(m.x, images, rng)
+	mnist.Binarize(m.x, images, data)
 	clear(m.Grad)
 	clear(m.PriorGrad)
-	cost, kl, err := m.encoderGrad(est, rng)
+	cost, kl, err := m.encoderGrad(est, rng, data)
 	if err != nil {
 		return cost, 0, err
 	}
@@ -233,8 +236,9 @@ func (m *Model) checkBatch(method string, images []float64) {
 
 // encoderGrad adds the encoder's and the prior's gradients for the
 // binarised batch m.x to Grad and PriorGrad, draws the separate samples
-// m.bs, and returns the evaluations and the summed KL.
-func (m *Model) encoderGrad(est estimators.Estimator, rng *rand.Rand) (estimators.Cost, float64, error) {
+// m.bs (from data), and returns the evaluations and the summed KL; est
+// draws from rng.
+func (m *Model) encoderGrad(est estimators.Estimator, rng, data *rand.Rand) (estimators.Cost, float64, error) {
 	B, D, P := m.Batch, m.Latent, mnist.Pixels
 	forward(m.enc, m.eact, m.x)
 	last := len(m.enc) - 1
@@ -257,7 +261,7 @@ func (m *Model) encoderGrad(est estimators.Estimator, rng *rand.Rand) (estimator
 			dl[d] = -(m.g[d] - m.dkl[d]) * inv
 			m.PriorGrad[d] += m.dth[d] * inv
 			m.bs[i*D+d] = 0
-			if rng.Float64() < nn.Sigm(a) {
+			if data.Float64() < nn.Sigm(a) {
 				m.bs[i*D+d] = 1
 			}
 		}
@@ -306,7 +310,7 @@ func (m *Model) EncoderGradVariance(images []float64, est estimators.Estimator, 
 	n, nonfinite := 0, 0
 	for range draws {
 		clear(m.Grad[:E])
-		if _, _, err := m.encoderGrad(est, rng); err != nil {
+		if _, _, err := m.encoderGrad(est, rng, rng); err != nil {
 			return 0, 0, err
 		}
 		g := m.Grad[:E]

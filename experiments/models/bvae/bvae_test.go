@@ -12,7 +12,7 @@ import (
 	"github.com/gradbench/gradbench/estimators/objective"
 	"github.com/gradbench/gradbench/experiments/models/mnist"
 	"github.com/gradbench/gradbench/experiments/models/nn"
-	"github.com/gradbench/gradbench/experiments/train"
+	"github.com/gradbench/gradbench/experiments/optim"
 )
 
 var central = &fd.Settings{Formula: fd.Central}
@@ -125,7 +125,7 @@ func TestStepGradient(t *testing.T) {
 	const B, D = 3, 4
 	for name, m := range models(t, D, B, 1, rng) {
 		img := binaryImages(B, rng)
-		if _, _, err := m.Step(img, fakeEstimator{}, rng); err != nil {
+		if _, _, err := m.Step(img, fakeEstimator{}, rng, rng); err != nil {
 			t.Fatal(err)
 		}
 		grad := append([]float64(nil), m.Grad...)
@@ -208,7 +208,7 @@ func biasGradMoments(t *testing.T, m *Model, img []float64, name string, opts ma
 	k := len(last.GB)
 	sum, sum2 := make([]float64, k), make([]float64, k)
 	for range draws {
-		if _, _, err := m.Step(img, est, rng); err != nil {
+		if _, _, err := m.Step(img, est, rng, rng); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		for j, v := range last.GB {
@@ -420,10 +420,10 @@ func BenchmarkStep(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				opt := train.NewAdam()
+				opt := optim.NewAdam()
 				b.ReportAllocs()
 				for b.Loop() {
-					if _, _, err := m.Step(img, est, rng); err != nil {
+					if _, _, err := m.Step(img, est, rng, rng); err != nil {
 						b.Fatal(err)
 					}
 					opt.Step(m.Params, m.Grad, 1e-4)

@@ -7,7 +7,7 @@ import (
 	"github.com/gradbench/gradbench/estimators"
 	"github.com/gradbench/gradbench/experiments/models/bvae"
 	"github.com/gradbench/gradbench/experiments/models/mnist"
-	"github.com/gradbench/gradbench/experiments/train"
+	"github.com/gradbench/gradbench/experiments/optim"
 )
 
 // ExampleModel_Step trains a small linear Bernoulli VAE (8 binary latents)
@@ -41,10 +41,10 @@ func ExampleModel_Step() {
 		}
 	}
 	_, before := m.Bounds(images, 100, rand.New(rand.NewPCG(3, 4)))
-	opt := train.NewAdam()
+	opt := optim.NewAdam()
 	var evals int
 	for range 300 {
-		cost, _, err := m.Step(images, est, rng)
+		cost, _, err := m.Step(images, est, rng, rng)
 		if err != nil {
 			fmt.Println(err)
 			return

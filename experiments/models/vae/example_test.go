@@ -7,7 +7,7 @@ import (
 	"github.com/gradbench/gradbench/estimators"
 	"github.com/gradbench/gradbench/experiments/models/mnist"
 	"github.com/gradbench/gradbench/experiments/models/vae"
-	"github.com/gradbench/gradbench/experiments/train"
+	"github.com/gradbench/gradbench/experiments/optim"
 )
 
 // ExampleModel_Step trains a small Gaussian VAE (hidden 50, 4 latents) on
@@ -41,9 +41,9 @@ func ExampleModel_Step() {
 			return
 		}
 		rng := rand.New(rand.NewPCG(5, 6))
-		opt := train.NewAdam()
+		opt := optim.NewAdam()
 		for range 200 {
-			if _, _, err := m.Step(images, est, rng); err != nil {
+			if _, _, err := m.Step(images, est, rng, rng); err != nil {
 				fmt.Println(err)
 				return
 			}

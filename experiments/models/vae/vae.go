@@ -147,17 +147,19 @@ func (m *Model) Objective(x []float64) objective.Differentiable {
 }
 
 // Step takes one minibatch of images (rows of 784 intensities in [0, 1]),
-// binarises it dynamically with rng, and writes the gradient of the negated
-// minibatch-mean ELBO into Grad: the encoder part from est (n = Samples
-// samples per image), the decoder part from one separate reparameterised
-// sample per image. It returns the evaluations est used and the minibatch
-// mean ELBO at the separate samples.
-func (m *Model) Step(images []float64, est estimators.Estimator, rng *rand.Rand) (estimators.Cost, float64, error) {
+// binarises it dynamically with data, and writes the gradient of the
+// negated minibatch-mean ELBO into Grad: the encoder part from est (n =
+// Samples samples per image, drawn from rng), the decoder part from one
+// separate reparameterised sample per image (drawn from data). It returns
+// the evaluations est used and the minibatch mean ELBO at the separate
+// samples. Runs of different estimators given the same data sequence see
+// the same binarisation and decoder noise; only est's own draws differ.
+func (m *Model) Step(images []float64, est estimators.Estimator, rng, data *rand.Rand) (estimators.Cost, float64, error) {
 	B, L, P := m.Batch, m.Latent, mnist.Pixels
 	if len(images) != B*P {
 		panic(fmt.Sprintf("vae: Step: %d values, want %d images of %d pixels", len(images), B, P))
 	}
-	mnist.Binarize(m.x, images, rng)
+	mnist.Binarize(m.x, images, data)
 	clear(m.Grad)
 	m.encode(m.eo, m.eh1, m.eh2, m.x)
 
@@ -183,7 +185,7 @@ func (m *Model) Step(images []float64, est estimators.Estimator, rng *rand.Rand)
 			do[d] = -(m.g[d] - mu[d]) * inv
 			do[L+d] = -(m.g[L+d]*s - (s*s - 1)) * inv
 			elbo -= 0.5 * (mu[d]*mu[d] + s*s - 1 - 2*ell[d])
-			m.eps[i*L+d] = rng.NormFloat64()
+			m.eps[i*L+d] = data.NormFloat64()
 			m.z[i*L+d] = mu[d] + s*m.eps[i*L+d]
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/gradbench/gradbench/estimators/dist"
 	"github.com/gradbench/gradbench/estimators/objective"
 	"github.com/gradbench/gradbench/experiments/models/mnist"
-	"github.com/gradbench/gradbench/experiments/train"
+	"github.com/gradbench/gradbench/experiments/optim"
 )
 
 var central = &fd.Settings{Formula: fd.Central}
@@ -85,7 +85,7 @@ func TestStepGradient(t *testing.T) {
 	est := &fixedPathwise{eps: [][]float64{{0.5, -1.2}, {-0.3, 0.8}}}
 	step := func() float64 {
 		est.k = 0
-		_, elbo, err := m.Step(img, est, rand.New(rand.NewPCG(9, 9)))
+		_, elbo, err := m.Step(img, est, rand.New(rand.NewPCG(9, 9)), rand.New(rand.NewPCG(9, 9)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,8 +178,8 @@ func TestStepAllocs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m.Step(img, est, rng)
-			allocs[k] = testing.AllocsPerRun(5, func() { m.Step(img, est, rng) })
+			m.Step(img, est, rng, rng)
+			allocs[k] = testing.AllocsPerRun(5, func() { m.Step(img, est, rng, rng) })
 		}
 		if allocs[0] != allocs[1] {
 			t.Errorf("%s: Step allocates %v times with 2 samples, %v with 8", name, allocs[0], allocs[1])
@@ -240,10 +240,10 @@ func BenchmarkStep(b *testing.B) {
 			m, _ := New(Config{Hidden: hidden, Latent: latent, Batch: batch, Samples: n}, rng)
 			img := images(batch, rng)
 			est, _ := estimators.New(name, nil)
-			opt := train.NewAdam()
+			opt := optim.NewAdam()
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, err := m.Step(img, est, rng); err != nil {
+				if _, _, err := m.Step(img, est, rng, rng); err != nil {
 					b.Fatal(err)
 				}
 				opt.Step(m.Params, m.Grad, 1e-3)

@@ -1,4 +1,7 @@
-package train
+// Package optim has the optimizers (SGD with momentum, Adam) and the
+// learning-rate schedules of training runs. Optimizers minimise; their state
+// can be saved and restored exactly, for checkpoints.
+package optim
 
 import (
 	"fmt"
@@ -16,13 +19,26 @@ type Optimizer interface {
 	Step(x, g []float64, lr float64)
 	// Reset returns the optimizer to its initial state.
 	Reset()
+	// State returns a copy of the optimizer's state, for a checkpoint.
+	State() State
+	// SetState restores a state returned by State of the same kind of
+	// optimizer; it returns an error for a state of another shape.
+	SetState(State) error
 }
 
-// NewOptimizer returns the named optimizer: "sgd" (with the given momentum,
+// State is what an Optimizer keeps between steps: the step count
+// and up to two vectors (SGD's velocity; Adam's first and second moments),
+// nil before the first step.
+type State struct {
+	T    int
+	M, V []float64
+}
+
+// New returns the named optimizer: "sgd" (with the given momentum,
 // 0 for plain SGD) or "adam" (whose momentum must be 0: Adam has its own
 // moment estimates). It returns an error for an unknown name or a momentum
 // outside [0, 1).
-func NewOptimizer(name string, momentum float64) (Optimizer, error) {
+func New(name string, momentum float64) (Optimizer, error) {
 	if !(momentum >= 0 && momentum < 1) {
 		return nil, fmt.Errorf("momentum %v: want a number in [0, 1)", momentum)
 	}
@@ -61,7 +77,7 @@ func (o *SGD) Step(x, g []float64, lr float64) {
 		o.v = make([]float64, len(x))
 	}
 	if len(o.v) != len(x) {
-		panic("train: SGD.Step: parameter length changed without Reset")
+		panic("optim: SGD.Step: parameter length changed without Reset")
 	}
 	for i, gi := range g {
 		o.v[i] = o.Momentum*o.v[i] + gi
@@ -71,6 +87,26 @@ func (o *SGD) Step(x, g []float64, lr float64) {
 
 // Reset clears the momentum.
 func (o *SGD) Reset() { o.v = nil }
+
+// State returns a copy of the velocity (as M).
+func (o *SGD) State() State { return State{M: clone(o.v)} }
+
+// SetState restores a state returned by State.
+func (o *SGD) SetState(s State) error {
+	if s.T != 0 || s.V != nil {
+		return fmt.Errorf("optim: SGD.SetState: not an SGD state")
+	}
+	o.v = clone(s.M)
+	return nil
+}
+
+// clone returns a copy of v, nil for nil.
+func clone(v []float64) []float64 {
+	if v == nil {
+		return nil
+	}
+	return append([]float64(nil), v...)
+}
 
 // The Adam constants of Kingma and Ba (2015), used by NewAdam.
 const (
@@ -103,7 +139,7 @@ func (o *Adam) Step(x, g []float64, lr float64) {
 		o.m, o.v = make([]float64, len(x)), make([]float64, len(x))
 	}
 	if len(o.m) != len(x) {
-		panic("train: Adam.Step: parameter length changed without Reset")
+		panic("optim: Adam.Step: parameter length changed without Reset")
 	}
 	o.t++
 	c1 := 1 - math.Pow(o.Beta1, float64(o.t))
@@ -118,9 +154,21 @@ func (o *Adam) Step(x, g []float64, lr float64) {
 // Reset clears the moment estimates and the step count.
 func (o *Adam) Reset() { o.m, o.v, o.t = nil, nil, 0 }
 
+// State returns a copy of the moment estimates and the step count.
+func (o *Adam) State() State { return State{T: o.t, M: clone(o.m), V: clone(o.v)} }
+
+// SetState restores a state returned by State.
+func (o *Adam) SetState(s State) error {
+	if s.T < 0 || len(s.M) != len(s.V) || (s.T == 0) != (s.M == nil) {
+		return fmt.Errorf("optim: Adam.SetState: not an Adam state")
+	}
+	o.t, o.m, o.v = s.T, clone(s.M), clone(s.V)
+	return nil
+}
+
 func checkStep(x, g []float64) {
 	if len(x) != len(g) {
-		panic(fmt.Sprintf("train: optimizer step: len(g) = %d, len(x) = %d", len(g), len(x)))
+		panic(fmt.Sprintf("optim: optimizer step: len(g) = %d, len(x) = %d", len(g), len(x)))
 	}
 }
 

@@ -1,4 +1,4 @@
-package train
+package optim
 
 import (
 	"math"
@@ -43,7 +43,7 @@ func TestOptimizersConverge(t *testing.T) {
 		lr       float64
 	}{{"sgd", 0, 0.2}, {"sgd", 0.5, 0.2}, {"adam", 0, 0.1}} {
 		for _, sname := range []string{"constant", "cosine", "inverse-sqrt"} {
-			opt, err := NewOptimizer(tc.opt, tc.momentum)
+			opt, err := New(tc.opt, tc.momentum)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,7 +85,7 @@ func TestOptimizersConverge(t *testing.T) {
 
 // TestSGDSteps checks plain and momentum SGD against hand computation.
 func TestSGDSteps(t *testing.T) {
-	o, _ := NewOptimizer("sgd", 0.5)
+	o, _ := New("sgd", 0.5)
 	x := []float64{1, 2}
 	o.Step(x, []float64{1, -2}, 0.1) // v = (1, −2), x = (0.9, 2.2)
 	o.Step(x, []float64{1, 0}, 0.1)  // v = (1.5, −1), x = (0.75, 2.3)
@@ -150,8 +150,8 @@ func TestOptimizerErrors(t *testing.T) {
 		name     string
 		momentum float64
 	}{{"rmsprop", 0}, {"sgd", 1}, {"sgd", -0.1}, {"sgd", math.NaN()}, {"adam", 0.9}} {
-		if _, err := NewOptimizer(tc.name, tc.momentum); err == nil {
-			t.Errorf("NewOptimizer(%q, %v): no error", tc.name, tc.momentum)
+		if _, err := New(tc.name, tc.momentum); err == nil {
+			t.Errorf("New(%q, %v): no error", tc.name, tc.momentum)
 		}
 	}
 	for _, tc := range []struct {
