@@ -85,14 +85,22 @@ func (c *checkpointer) save(steps int, id RunID, st *runState, model Model, grou
 	if err := gob.NewEncoder(&buf).Encode(&ck); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	if err := store.WriteFileAtomic(c.path(id), buf.Bytes()); err != nil {
-		return err
-	}
+	// The segment is noted first: a process killed between the two
+	// counts steps it will redo, never misses steps it saved.
 	runs := 0
 	if st.Done {
 		runs = 1
 	}
-	return c.noteProgress(steps, runs)
+	if err := c.noteProgress(steps, runs); err != nil {
+		return err
+	}
+	if err := store.WriteFileAtomic(c.path(id), buf.Bytes()); err != nil {
+		return err
+	}
+	if afterSave != nil {
+		afterSave(id, st.Step)
+	}
+	return nil
 }
 
 // load restores run id from its checkpoint, if there is one, into st,

@@ -208,6 +208,12 @@ type runState struct {
 	Metrics           []store.Metric
 }
 
+// stepHook, if not nil, is called after every Step (tests).
+var stepHook func(id RunID, step int, m Model)
+
+// afterSave, if not nil, is called after every checkpoint save (tests).
+var afterSave func(id RunID, step int)
+
 func isEval(step, every, steps int) bool { return step == 0 || step == steps || step%every == 0 }
 
 // run trains one run, from its checkpoint if ck has one.
@@ -296,6 +302,9 @@ func (x *Experiment) run(ctx context.Context, id RunID, ck *checkpointer, prog *
 		step := t + 1
 		start := time.Now()
 		c, objective, err := model.Step(est, r)
+		if stepHook != nil {
+			stepHook(id, step, model)
+		}
 		st.EvalsF += float64(c.F)
 		st.EvalsGrad += float64(c.Grad)
 		st.Step = step

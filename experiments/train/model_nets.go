@@ -2,8 +2,10 @@ package train
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/gob"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -372,4 +374,29 @@ func (v *bvaeModel) Evaluate(est estimators.Estimator, r *Streams) (Evaluation, 
 		ev.Metrics = append(ev.Metrics, store.KV{Name: "var_enc", Value: vr})
 	}
 	return ev, nil
+}
+
+// batchHash returns a hash of the minibatch of the last step: the examples
+// (blr) or the binarised images (the VAEs), for tests of common random
+// numbers.
+func (b *blrModel) batchHash() uint64 {
+	h := fnv.New64a()
+	for _, i := range b.tr.Batch() {
+		binary.Write(h, binary.LittleEndian, int64(i))
+	}
+	return h.Sum64()
+}
+
+func (v *vaeModel) batchHash() uint64 { return hashFloats(v.m.Input()) }
+
+func (v *bvaeModel) batchHash() uint64 { return hashFloats(v.b.Input()) }
+
+func hashFloats(x []float64) uint64 {
+	h := fnv.New64a()
+	var b [8]byte
+	for _, v := range x {
+		binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
+		h.Write(b[:])
+	}
+	return h.Sum64()
 }

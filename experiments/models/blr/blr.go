@@ -306,6 +306,10 @@ func (t *Trainer) NextBatch(rng *rand.Rand) *Likelihood {
 	return &t.lik
 }
 
+// Batch returns the examples of the last minibatch (NextBatch or Step),
+// the trainer's own storage: valid until the next one.
+func (t *Trainer) Batch() []int { return t.lik.Batch }
+
 // Order returns a copy of the minibatch order: the current epoch's
 // permutation of the examples and the position of the next one in it.
 func (t *Trainer) Order() (perm []int, pos int) { return append([]int(nil), t.perm...), t.pos }

@@ -180,6 +180,10 @@ func (f *likelihood) Grad(dst, b []float64) float64 {
 	return v
 }
 
+// Input returns the binarised minibatch of the last Step (B × 784 values
+// in {0, 1}), the model's own storage: valid until the next Step.
+func (m *Model) Input() []float64 { return m.x }
+
 // Objective returns f(b) = log p(x|b) for a binarised image x (len 784),
 // sharing the model's scratch: valid until the next call of Objective,
 // Step, EncoderGradVariance or Bounds.

@@ -139,6 +139,10 @@ func (f *likelihood) Grad(dst, z []float64) float64 {
 	return v
 }
 
+// Input returns the binarised minibatch of the last Step (B × 784 values
+// in {0, 1}), the model's own storage: valid until the next Step.
+func (m *Model) Input() []float64 { return m.x }
+
 // Objective returns f_i(z) = log p(x|z) for image x (len 784), sharing the
 // model's scratch: valid until the next call of Objective or Step.
 func (m *Model) Objective(x []float64) objective.Differentiable {
