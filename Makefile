@@ -7,7 +7,7 @@ GRADBENCH = $(BIN)
 # (results/baseline/<name>/).
 REGRESSION = regression regression-discrete
 
-.PHONY: all test unit lint bench bench-openblas fuzz reproduce paper paper-check verify-reproduce baseline regress clean $(BIN)
+.PHONY: all test unit lint bench bench-openblas fuzz reproduce paper paper-check verify-reproduce baseline regress slurm-test clean $(BIN)
 
 all: test
 
@@ -78,6 +78,12 @@ paper-check:
 paper: paper-check
 	@command -v latexmk >/dev/null || { echo "latexmk not found: install the Debian packages latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended"; exit 1; }
 	cd paper && latexmk -pdf -interaction=nonstopmode -halt-on-error -outdir=build paper.tex
+
+## slurm-test: start a single-node Slurm cluster (installs slurm-wlm and
+## munge; needs root), run a sweep and a model quick profile as job arrays
+## of shards, merge them and compare with a single run.
+slurm-test:
+	bash experiments/slurm/slurm-test.sh
 
 ## verify-reproduce: rerun the full profile and compare with the committed
 ## results (timing columns and timestamps aside).
