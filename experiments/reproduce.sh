@@ -54,7 +54,9 @@ for s in "${specs[@]}"; do
     [ -d "results/$s" ] || { echo "reproduce: TABLES_ONLY: no results/$s (run it first)" >&2; exit 2; }
   else
     rm -rf "results/$s"
-    "$bin" run -q "${profile[@]}" -o "results/$s" "experiments/$s.toml"
+    # Training experiments print a line per finished run (and one a
+    # minute while runs go on); sweeps show progress on a terminal only.
+    "$bin" run "${profile[@]}" -o "results/$s" "experiments/$s.toml"
   fi
   if grep -q '^\[\(plot\|train\|model\)\]' "experiments/$s.toml"; then
     "$bin" plot -o paper/figures "results/$s" >/dev/null 2>"results/$s/plot-notes.txt"

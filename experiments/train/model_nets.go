@@ -285,7 +285,7 @@ func newVAEModel(sm *spec.Model, tr, te *mnist.Set, e spec.Estimator, init *rand
 	if err != nil {
 		return nil, err
 	}
-	return &vaeModel{spec: sm, train: tr, test: te, m: m, group: g, batches: batcher{set: tr},
+	return &vaeModel{spec: sm, train: tr, test: te, m: m, group: g, batches: batcher{set: tr}, lastTrain: math.NaN(),
 		batch: make([]float64, sm.Batch*mnist.Pixels), nTrain: min(sm.TrainImages, tr.Len()), nTest: min(sm.TestImages, te.Len())}, nil
 }
 
@@ -302,7 +302,8 @@ func (v *vaeModel) Update() error { return nil }
 
 // Evaluate records train_elbo (one sample, the first train_images training
 // images), test_iw (objective_samples importance samples, the first
-// test_images test images) and minibatch_elbo (the last step's).
+// test_images test images) and minibatch_elbo (the last step's; NaN at
+// step 0).
 func (v *vaeModel) Evaluate(est estimators.Estimator, r *Streams) (Evaluation, error) {
 	P := mnist.Pixels
 	trElbo, _ := v.m.Bounds(v.train.X[:v.nTrain*P], 1, r.Eval)
@@ -339,7 +340,7 @@ func newBVAEModel(sm *spec.Model, tr, te *mnist.Set, e spec.Estimator, init *ran
 	}
 	lr := sm.PriorLearningRate
 	prior := Group{Name: "prior", Params: m.Prior, Grad: m.PriorGrad, Optimizer: &optim.SGD{}, Schedule: func(int) float64 { return lr }}
-	return &bvaeModel{vaeModel: vaeModel{spec: sm, train: tr, test: te, group: g, batches: batcher{set: tr},
+	return &bvaeModel{vaeModel: vaeModel{spec: sm, train: tr, test: te, group: g, batches: batcher{set: tr}, lastTrain: math.NaN(),
 		batch: make([]float64, sm.Batch*mnist.Pixels), nTrain: min(sm.TrainImages, tr.Len()), nTest: min(sm.TestImages, te.Len())},
 		b: m, prior: prior, vbatch: make([]float64, sm.Batch*mnist.Pixels)}, nil
 }
