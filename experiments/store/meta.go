@@ -23,11 +23,11 @@ const (
 type Segment struct {
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
-	// Steps is the number of training steps (summed over runs) or sweep
-	// cells this segment computed.
+	// Steps is the number of training steps (summed over runs) this
+	// segment computed, as of its last checkpoint. Steps a killed segment
+	// took after a run's checkpoint are redone, and counted again, by the
+	// next segment.
 	Steps int `json:"steps"`
-	// Runs is the number of training runs (or cells) this segment finished.
-	Runs int `json:"runs"`
 }
 
 // Meta is the provenance of a results folder, written as meta.json.

@@ -56,8 +56,8 @@ import (
 // ErrConflict is wrapped by the errors Run and Merge return when the output
 // folder cannot be used as asked: it already holds results and Resume is
 // not set, it holds a different run, or another run is writing it (then
-// the error wraps store.ErrLocked too).
-var ErrConflict = errors.New("output folder conflict")
+// the error wraps store.ErrLocked too). It is store.ErrConflict.
+var ErrConflict = store.ErrConflict
 
 // Options control a run.
 type Options struct {
@@ -103,14 +103,6 @@ func (r *Result) Summary(name string) string {
 		fmt.Fprintf(&b, "; %d reference warnings", len(r.Warnings))
 	}
 	return b.String()
-}
-
-// ShardString formats a shard as "i/n", or "" for an unsharded run.
-func ShardString(shard, shards int) string {
-	if shards <= 1 {
-		return ""
-	}
-	return fmt.Sprintf("%d/%d", shard, shards)
 }
 
 // cellJob is a cell to run, prepared by the dispatcher.
@@ -236,7 +228,7 @@ func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 	var jr *journal
 	meta := store.NewMeta()
 	meta.Experiment, meta.SpecFile, meta.SpecSHA256, meta.Spec = s.Name, s.File, s.SHA256, s.Text
-	meta.Seed, meta.Profile, meta.Workers, meta.Shard, meta.Start = s.Seed, s.Profile, workers, ShardString(opts.Shard, shards), start
+	meta.Seed, meta.Profile, meta.Workers, meta.Shard, meta.Start = s.Seed, s.Profile, workers, store.ShardString(opts.Shard, shards), start
 	if opts.Dir != "" {
 		// One writer per folder: lock it before reading or writing
 		// anything in it, and hold the lock to the end.

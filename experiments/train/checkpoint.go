@@ -87,11 +87,7 @@ func (c *checkpointer) save(steps int, id RunID, st *runState, model Model, grou
 	}
 	// The segment is noted first: a process killed between the two
 	// counts steps it will redo, never misses steps it saved.
-	runs := 0
-	if st.Done {
-		runs = 1
-	}
-	if err := c.noteProgress(steps, runs); err != nil {
+	if err := c.noteProgress(steps); err != nil {
 		return err
 	}
 	if err := store.WriteFileAtomic(c.path(id), buf.Bytes()); err != nil {
@@ -155,16 +151,14 @@ func (c *checkpointer) load(id RunID, st *runState, model Model, groups []Group,
 
 const segmentsFile = "segments.json"
 
-// noteProgress adds steps and finished runs to the current segment and
-// saves the segments, so that even a killed segment is recorded up to its
-// last checkpoint.
-func (c *checkpointer) noteProgress(steps, runs int) error {
+// noteProgress adds steps to the current segment and saves the segments,
+// so that even a killed segment is recorded up to its last checkpoint.
+func (c *checkpointer) noteProgress(steps int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := &c.segments[len(c.segments)-1]
 	s.End = time.Now().UTC()
 	s.Steps += steps
-	s.Runs += runs
 	data, err := json.MarshalIndent(c.segments, "", "  ")
 	if err != nil {
 		return err
@@ -208,7 +202,7 @@ func openCheckpoints(dir string, id identity, resume bool) (*checkpointer, error
 	}
 	now := time.Now().UTC()
 	c.segments = append(c.segments, store.Segment{Start: now, End: now})
-	return c, c.noteProgress(0, 0)
+	return c, c.noteProgress(0)
 }
 
 // describe says how identity got differs from want.

@@ -186,14 +186,13 @@ func TestKillAndResume(t *testing.T) {
 				t.Fatal(err)
 			}
 			x, _ := Prepare(specByName(t, name))
-			total, runs := 0, 0
+			total := 0
 			for _, s := range meta.Segments {
 				total += s.Steps
-				runs += s.Runs
 			}
 			// Steps after a run's last checkpoint are redone, so the
 			// segments count at least every step once.
-			if len(meta.Segments) != 3 || runs != len(x.Runs) || total < len(x.Runs)*x.steps {
+			if len(meta.Segments) != 3 || total < len(x.Runs)*x.steps {
 				t.Errorf("segments %+v: want 3 covering %d runs of %d steps", meta.Segments, len(x.Runs), x.steps)
 			}
 			if _, err := os.Stat(filepath.Join(dir, CheckpointDir)); err == nil {

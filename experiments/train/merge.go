@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/gradbench/gradbench/experiments/spec"
 	"github.com/gradbench/gradbench/experiments/store"
@@ -53,9 +52,9 @@ func Merge(dir string, shardDirs []string) (*MergeResult, error) {
 			return nil, fmt.Errorf("merge: %s ran spec %.12s (profile %q) but %s ran %.12s (profile %q)",
 				d, m.SpecSHA256, m.Profile, shardDirs[0], metas[0].SpecSHA256, metas[0].Profile)
 		}
-		i, sn, err := parseShardName(m.Shard)
-		if err != nil {
-			return nil, fmt.Errorf("merge: %s: %w", d, err)
+		i, sn, err := store.ParseShard(m.Shard)
+		if err != nil || m.Shard == "" {
+			return nil, fmt.Errorf("merge: %s is not the folder of a shard (meta.json shard %q; run with -shard i/n)", d, m.Shard)
 		}
 		if k == 0 {
 			n = sn
@@ -185,15 +184,4 @@ func specRuns(s *spec.Spec) ([]spec.Estimator, int) {
 		return s.Model.Estimators, s.Model.Seeds
 	}
 	return nil, 0
-}
-
-// parseShardName parses a meta.json shard "i/n".
-func parseShardName(s string) (i, n int, err error) {
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("not the folder of a shard (meta.json shard %q; run with -shard i/n)", s)
-	}
-	return i, n, nil
 }

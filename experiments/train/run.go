@@ -17,8 +17,9 @@ import (
 
 // ErrConflict is wrapped by the errors of Run and Merge about the results
 // folder rather than the experiment: a folder that already holds results,
-// one held by another writer, or checkpoints of another experiment.
-var ErrConflict = errors.New("results folder conflict")
+// one held by another writer, or checkpoints of another experiment. It is
+// store.ErrConflict.
+var ErrConflict = store.ErrConflict
 
 // Result summarises a Run.
 type Result struct {
@@ -59,13 +60,6 @@ func shardRuns(all []RunID, i, n int) []RunID {
 	return out
 }
 
-func shardName(i, n int) string {
-	if n <= 1 {
-		return ""
-	}
-	return fmt.Sprintf("%d/%d", i, n)
-}
-
 // Run runs the experiment x (the runs of opts' shard) into opts.Dir.
 //
 // The folder is locked while Run writes it (store.Lock): a second writer
@@ -96,7 +90,7 @@ func Run(ctx context.Context, x *Experiment, opts Options) (*Result, error) {
 	defer lock.Unlock()
 	start := time.Now()
 	s := x.Spec
-	shard := shardName(opts.Shard, opts.Shards)
+	shard := store.ShardString(opts.Shard, opts.Shards)
 	id := identity{Format: checkpointFormat, Kind: x.Kind, SpecSHA256: s.SHA256, Profile: s.Profile, Shard: shard, Runs: len(x.Runs)}
 	_, ckErr := os.Stat(filepath.Join(dir, CheckpointDir))
 	if errors.Is(ckErr, fs.ErrNotExist) {
@@ -142,7 +136,7 @@ func Run(ctx context.Context, x *Experiment, opts Options) (*Result, error) {
 		metrics = append(metrics, r.Metrics...)
 		res.Steps += r.Steps
 	}
-	if err := ck.noteProgress(0, 0); err != nil {
+	if err := ck.noteProgress(0); err != nil {
 		return nil, err
 	}
 	if x.Kind == store.KindModel {

@@ -373,7 +373,7 @@ func TestRunWritesResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if meta.Kind != store.KindTrain || meta.Experiment != "quad" || meta.Seed != 42 || meta.Spec != s.Text || meta.Workers != 2 ||
-		meta.End.Before(meta.Start) || len(meta.Segments) != 1 || meta.Segments[0].Steps != 4*30 || meta.Segments[0].Runs != 4 {
+		meta.End.Before(meta.Start) || len(meta.Segments) != 1 || meta.Segments[0].Steps != 4*30 {
 		t.Errorf("meta.json = %+v", meta)
 	}
 	if lines := strings.Count(progress.String(), "\n"); lines != 4 {

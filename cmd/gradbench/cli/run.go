@@ -8,11 +8,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/gradbench/gradbench/experiments/spec"
+	"github.com/gradbench/gradbench/experiments/store"
 	"github.com/gradbench/gradbench/experiments/sweep"
 	"github.com/gradbench/gradbench/experiments/train"
 )
@@ -73,9 +72,9 @@ func runRun(stdout, stderr io.Writer, args []string) error {
 	if *workers < 0 {
 		return usagef("run: -workers %d: want 0 (GOMAXPROCS) or more", *workers)
 	}
-	shard, shards, err := parseShard(*shardFlag)
+	shard, shards, err := store.ParseShard(*shardFlag)
 	if err != nil {
-		return &UsageError{Err: err}
+		return usagef("run: -shard: %v", err)
 	}
 	if *out != "" && fs.NArg() > 1 {
 		return usagef("run: -o names the folder of one spec, but %d specs were given", fs.NArg())
@@ -123,7 +122,7 @@ func runRun(stdout, stderr io.Writer, args []string) error {
 	for _, j := range jobs {
 		summary, warnings, err := j.run(ctx, runOptions{Dir: j.dir, Workers: *workers, Shard: shard, Shards: shards,
 			Resume: *resume, Progress: progress, Terminal: terminal})
-		if errors.Is(err, sweep.ErrConflict) || errors.Is(err, train.ErrConflict) {
+		if errors.Is(err, store.ErrConflict) {
 			return &UsageError{Err: err}
 		}
 		if err != nil {
@@ -185,18 +184,4 @@ func newRunner(s *spec.Spec) (runner, error) {
 		}
 		return res.Summary(x), nil, nil
 	}, nil
-}
-
-// parseShard parses "i/n" (0 ≤ i < n); "" is the whole run (0, 1).
-func parseShard(s string) (shard, shards int, err error) {
-	if s == "" {
-		return 0, 1, nil
-	}
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("run: -shard %q: want i/n with 0 ≤ i < n, e.g. 0/3", s)
-	}
-	return i, n, nil
 }
