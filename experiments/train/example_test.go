@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"os"
 
 	"github.com/gradbench/gradbench/experiments/spec"
 	"github.com/gradbench/gradbench/experiments/store"
@@ -34,4 +35,46 @@ func ExampleCurves() {
 	// step 100: E[f] 0.024 over 3 seeds
 	// step 200: E[f] 0.014 over 3 seeds
 	// step 300: E[f] 0.013 over 3 seeds
+}
+
+// ExampleRun runs a training experiment into a folder, then asks to
+// resume it: the folder is complete, so nothing runs. Killed or cancelled
+// runs would continue from their checkpoints instead.
+func ExampleRun() {
+	one := func(name string, v float64) spec.Grid { return spec.Grid{Name: name, Values: []float64{v}} }
+	s := &spec.Spec{Name: "example", Seed: 1, SHA256: "example", Train: &spec.Train{
+		Estimators:   []spec.Estimator{{Name: "pathwise", Label: "pathwise"}, {Name: "score", Label: "score"}},
+		Distribution: spec.Component{Name: "normal", Params: []spec.Grid{one("mu", 0), one("sigma", 1)}},
+		Objective:    spec.Component{Name: "quadratic", Params: []spec.Grid{one("k", 3)}},
+		Optimizer:    "adam", LearningRate: 0.1, Schedule: "cosine",
+		Steps: 100, N: 8, EvalEvery: 50, Seeds: 2, LogParams: []string{"sigma"},
+	}}
+	x, err := train.Prepare(s)
+	if err != nil {
+		log.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	res, err := train.Run(context.Background(), x, train.Options{Dir: dir})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%d runs, %d steps\n", res.Runs, res.Steps)
+	res, err = train.Run(context.Background(), x, train.Options{Dir: dir, Resume: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Summary(x))
+	points, err := store.LoadCurves(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%d curve points\n", len(points))
+	// Output:
+	// 4 runs, 400 steps
+	// example: finished already
+	// 12 curve points
 }
