@@ -51,18 +51,25 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 	if err := resultsFolderCheck(dir); err != nil {
 		return err
 	}
-	if !haveFile(filepath.Join(dir, store.CellsFile)) {
-		if haveFile(filepath.Join(dir, store.CurvesFile)) {
-			if *layout != "full" {
-				return usagef("%s holds training curves: -layout summary applies to sweeps", dir)
-			}
-			pts, err := store.LoadCurves(dir)
-			if err != nil {
-				return &UsageError{Err: err}
-			}
-			return report.Final(pts).Write(stdout, f)
+	if !haveFile(filepath.Join(dir, store.MetaFile)) {
+		return usagef("%s has no %s (not a results folder?)", dir, store.MetaFile)
+	}
+	kind, err := store.KindOf(dir)
+	if err != nil {
+		return &UsageError{Err: fmt.Errorf("%s: %w", filepath.Join(dir, store.MetaFile), err)}
+	}
+	if kind == store.KindTrain || kind == store.KindModel {
+		if *layout != "full" {
+			return usagef("%s holds training curves: -layout summary applies to sweeps", dir)
 		}
-		return usagef("%s has no %s (not a results folder?)", dir, store.CellsFile)
+		pts, err := store.LoadCurves(dir)
+		if err != nil {
+			return &UsageError{Err: err}
+		}
+		return report.Final(pts).Write(stdout, f)
+	}
+	if !haveFile(filepath.Join(dir, store.CellsFile)) {
+		return usagef("%s has no %s (the sweep did not finish?)", dir, store.CellsFile)
 	}
 	rows, err := store.LoadCells(dir)
 	if err != nil {

@@ -40,7 +40,7 @@ func TestTableErrors(t *testing.T) {
 		{[]string{"table", "-baseline", "score", dir}, "apply to -layout summary"},
 		{[]string{"table", "-layout", "summary", "-baseline", "nope", dir}, `baseline estimator "nope"`},
 		{[]string{"table", "-layout", "summary", "-by", "param", dir}, "several rows in the group"},
-		{[]string{"table", empty}, "has no cells.csv"},
+		{[]string{"table", empty}, "has no meta.json"},
 		{[]string{"table", "-bogus", dir}, "flag provided but not defined"},
 	} {
 		_, stderr, st := run(tc.args...)
