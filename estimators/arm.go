@@ -17,6 +17,8 @@ import (
 // per sample.
 type ARM struct {
 	u, b1, b2, g []float64
+	us           []float64 // the uniforms of a minibatch
+	mb           minibatchScratch
 }
 
 // Info describes the estimator.

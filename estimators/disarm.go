@@ -18,6 +18,7 @@ import (
 // never has a larger variance than ARM. It needs a dist.Binary family and
 // costs 2 evaluations of f per sample.
 type DisARM struct {
+	mb        minibatchScratch
 	b1, b2, g []float64
 }
 

@@ -16,6 +16,7 @@ import (
 // with f_i = f(x_i), s_i = ∇θ log p(x_i;θ). The baseline of sample i is
 // independent of x_i, so the estimate is unbiased. It needs n ≥ 2.
 type ScoreLOO struct {
+	mb         minibatchScratch
 	x, s, sumS []float64
 }
 

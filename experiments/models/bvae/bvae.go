@@ -72,8 +72,10 @@ type Model struct {
 	eact, edel [][]float64 // encoder layer outputs (last: logits) and their gradients
 	bs         []float64   // B × D separate samples for the decoder
 	dact, ddel [][]float64 // decoder layer outputs at bs and their gradients
-	g          []float64   // estimate for one image (D)
-	dkl, dth   []float64   // KL gradients for one image (D)
+	g          []float64   // estimates for every image (B × D)
+	qs         []dist.Distribution
+	mb         minibatch
+	dkl, dth   []float64 // KL gradients for one image (D)
 	q          dist.BernoulliVec
 	f          likelihood
 	mean, m2   []float64 // encoder-gradient moments (EncoderGradVariance)
@@ -104,9 +106,14 @@ func New(c Config, rng *rand.Rand) (*Model, error) {
 	m.eact, m.edel = buffers(m.enc, B), buffers(m.enc, B)
 	m.bs = make([]float64, B*D)
 	m.dact, m.ddel = buffers(m.dec, B), buffers(m.dec, B)
-	m.g, m.dkl, m.dth = make([]float64, D), make([]float64, D), make([]float64, D)
-	m.q = dist.BernoulliVec{Logits: make([]float64, D)}
+	m.g, m.dkl, m.dth = make([]float64, B*D), make([]float64, D), make([]float64, D)
+	logits := m.eact[len(m.eact)-1]
+	m.qs = make([]dist.Distribution, B)
+	for i := range B {
+		m.qs[i] = &dist.BernoulliVec{Logits: logits[i*D : (i+1)*D]}
+	}
 	m.f = likelihood{dec: m.dec, act: buffers(m.dec, 1), del: buffers(m.dec, 1)}
+	m.mb = minibatch{m: m}
 	return m, nil
 }
 
@@ -180,6 +187,41 @@ func (f *likelihood) Grad(dst, b []float64) float64 {
 	return v
 }
 
+// minibatch is the decoder log-likelihoods f_i(b) = log p(x_i|b) of the
+// binarised minibatch m.x as an estimators.Minibatch: Values sends all its
+// points through the decoder as one matrix product.
+type minibatch struct {
+	m         *Model
+	rows      int
+	act, view [][]float64 // buffers for rows points, and views of R rows
+}
+
+func (mb *minibatch) Len() int { return mb.m.Batch }
+
+func (mb *minibatch) Objective(i int) objective.Objective {
+	P := mnist.Pixels
+	return mb.m.Objective(mb.m.x[i*P : (i+1)*P])
+}
+
+func (mb *minibatch) Values(dst, xs []float64, idx []int) {
+	R, P := len(idx), mnist.Pixels
+	if len(dst) != R || len(xs) != R*mb.m.Latent {
+		panic(fmt.Sprintf("bvae: Values: %d values, %d inputs for %d rows", len(dst), len(xs), R))
+	}
+	if R > mb.rows {
+		mb.act, mb.rows = buffers(mb.m.dec, R), R
+		mb.view = make([][]float64, len(mb.act))
+	}
+	for k, a := range mb.act {
+		mb.view[k] = a[:R*mb.m.dec[k].Out]
+	}
+	forward(mb.m.dec, mb.view, xs)
+	out := mb.view[len(mb.view)-1]
+	for r, i := range idx {
+		dst[r] = nn.BernoulliLogLik(nil, mb.m.x[i*P:(i+1)*P], out[r*P:(r+1)*P])
+	}
+}
+
 // Input returns the binarised minibatch of the last Step (B × 784 values
 // in {0, 1}), the model's own storage: valid until the next Step.
 func (m *Model) Input() []float64 { return m.x }
@@ -243,26 +285,22 @@ func (m *Model) checkBatch(method string, images []float64) {
 // m.bs (from data), and returns the evaluations and the summed KL; est
 // draws from rng.
 func (m *Model) encoderGrad(est estimators.Estimator, rng, data *rand.Rand) (estimators.Cost, float64, error) {
-	B, D, P := m.Batch, m.Latent, mnist.Pixels
+	B, D := m.Batch, m.Latent
 	forward(m.enc, m.eact, m.x)
 	last := len(m.enc) - 1
 	logits, dlogits := m.eact[last], m.edel[last]
 	inv := 1 / float64(B)
-	var cost estimators.Cost
 	var kl float64
+	cost, err := estimators.EstimateMinibatch(est, m.g, m.qs, &m.mb, m.Samples, rng)
+	if err != nil {
+		return cost, 0, err
+	}
 	for i := range B {
-		l, dl := logits[i*D:(i+1)*D], dlogits[i*D:(i+1)*D]
-		copy(m.q.Logits, l)
-		c, err := est.Estimate(m.g, &m.q, m.Objective(m.x[i*P:(i+1)*P]), m.Samples, rng)
-		cost.F += c.F
-		cost.Grad += c.Grad
-		if err != nil {
-			return cost, kl, err
-		}
+		l, dl, g := logits[i*D:(i+1)*D], dlogits[i*D:(i+1)*D], m.g[i*D:(i+1)*D]
 		kl += KL(m.dkl, m.dth, l, m.Prior)
 		for d, a := range l {
 			// −∂ELBO/∂l = −(g − ∂KL/∂l); −∂ELBO/∂θ = ∂KL/∂θ.
-			dl[d] = -(m.g[d] - m.dkl[d]) * inv
+			dl[d] = -(g[d] - m.dkl[d]) * inv
 			m.PriorGrad[d] += m.dth[d] * inv
 			m.bs[i*D+d] = 0
 			if data.Float64() < nn.Sigm(a) {

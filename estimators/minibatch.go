@@ -1,0 +1,271 @@
+package estimators
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gradbench/gradbench/estimators/dist"
+	"github.com/gradbench/gradbench/estimators/objective"
+)
+
+// Minibatch is a family of B objectives f_0, …, f_{B−1}, one per example of
+// a minibatch, that a model evaluates at many points in one pass: the
+// decoder of a VAE, say, whose evaluation at R points is one matrix product
+// of R rows instead of R matrix–vector products.
+type Minibatch interface {
+	// Len returns B.
+	Len() int
+	// Objective returns f_i (0 ≤ i < B), for estimators without a
+	// minibatch path. It may share storage with the Minibatch: valid until
+	// the next call of Objective or Values.
+	Objective(i int) objective.Objective
+	// Values writes f_{idx[r]}(x_r) into dst[r] for the rows x_r of xs
+	// (row-major, len(idx) rows of the families' dimension). It panics if
+	// the lengths disagree.
+	Values(dst, xs []float64, idx []int)
+}
+
+// MinibatchEstimator is implemented by estimators with a minibatch path:
+// they estimate the gradients of the B expectations E_{p_i}[f_i] of a
+// minibatch in one call, evaluating f at all their points through one
+// Minibatch.Values call.
+//
+// The estimate for example i is the one Estimate(grad_i, ps[i],
+// f.Objective(i), n, rng) writes when called for i = 0, 1, …, B−1 in turn:
+// the same draws from rng in the same order, so no noise of one example
+// leaks into another's estimate, and the two paths agree up to the rounding
+// of f's evaluation (a matrix product sums in another order than a
+// matrix–vector product).
+type MinibatchEstimator interface {
+	Estimator
+	// EstimateMinibatch writes example i's n-sample estimate into
+	// grads[i*P:(i+1)*P], P = ps[i].NumParams() (the same for every i), and
+	// returns the evaluations of f used in all. It panics if len(grads) is
+	// not B·P or len(ps) is not f.Len(), and returns an ErrUnsupported error
+	// as Estimate does.
+	EstimateMinibatch(grads []float64, ps []dist.Distribution, f Minibatch, n int, rng *rand.Rand) (Cost, error)
+}
+
+// EstimateMinibatch estimates the gradients of a minibatch's expectations
+// (see MinibatchEstimator) with e's minibatch path when it has one, and
+// otherwise with a loop over Estimate(grads_i, ps[i], f.Objective(i), n,
+// rng) for i = 0, 1, …, B−1: the fallback, which gives the same estimates
+// up to the rounding of f's evaluation.
+func EstimateMinibatch(e Estimator, grads []float64, ps []dist.Distribution, f Minibatch, n int, rng *rand.Rand) (Cost, error) {
+	B := f.Len()
+	if len(ps) != B {
+		panic(fmt.Sprintf("estimators: EstimateMinibatch: %d families for %d objectives", len(ps), B))
+	}
+	if B == 0 {
+		return Cost{}, nil
+	}
+	P := ps[0].NumParams()
+	if len(grads) != B*P {
+		panic(fmt.Sprintf("estimators: EstimateMinibatch: gradient length %d, want %d examples × %d parameters", len(grads), B, P))
+	}
+	if m, ok := e.(MinibatchEstimator); ok {
+		return m.EstimateMinibatch(grads, ps, f, n, rng)
+	}
+	var total Cost
+	for i, p := range ps {
+		c, err := e.Estimate(grads[i*P:(i+1)*P], p, f.Objective(i), n, rng)
+		total.F += c.F
+		total.Grad += c.Grad
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// minibatchScratch holds the points, their example indices and values of
+// one minibatch call.
+type minibatchScratch struct {
+	xs, vals []float64
+	idx      []int
+}
+
+// rows sizes the scratch for r points of dimension d.
+func (s *minibatchScratch) rows(r, d int) {
+	s.xs, s.vals = grow(s.xs, r*d), grow(s.vals, r)
+	if cap(s.idx) < r {
+		s.idx = make([]int, r)
+	}
+	s.idx = s.idx[:r]
+}
+
+// checkMinibatch checks the common arguments of a minibatch path: every
+// family binary (if binary) and of one dimension, and n ≥ minN.
+func checkMinibatch(e Estimator, ps []dist.Distribution, f Minibatch, n int, binary bool) error {
+	info := e.Info()
+	for _, p := range ps {
+		if err := Check(info, p, nil, n); err != nil {
+			return err
+		}
+		if binary {
+			if _, ok := p.(dist.Binary); !ok {
+				return Unsupported(info.Name, "family %s is not independent Bernoulli", p.Name())
+			}
+		}
+		if p.Dim() != ps[0].Dim() || p.NumParams() != ps[0].NumParams() {
+			return Unsupported(info.Name, "the families of a minibatch differ in size")
+		}
+	}
+	if len(ps) != f.Len() {
+		panic(fmt.Sprintf("estimators: EstimateMinibatch: %d families for %d objectives", len(ps), f.Len()))
+	}
+	return nil
+}
+
+// EstimateMinibatch is DisARM's minibatch path: the 2n antithetic points
+// of every example go through one Values call.
+func (e *DisARM) EstimateMinibatch(grads []float64, ps []dist.Distribution, f Minibatch, n int, rng *rand.Rand) (Cost, error) {
+	if err := checkMinibatch(e, ps, f, n, true); err != nil {
+		return Cost{}, err
+	}
+	B, d, P := len(ps), ps[0].Dim(), ps[0].NumParams()
+	e.mb.rows(2*n*B, d)
+	xs := e.mb.xs
+	for i, p := range ps {
+		bp := p.(dist.Binary)
+		for s := range n {
+			r := 2 * (i*n + s)
+			b1, b2 := xs[r*d:(r+1)*d], xs[(r+1)*d:(r+2)*d]
+			for k := range d {
+				u := rng.Float64()
+				th := sigmoidF(bp.LogitAt(k))
+				b1[k], b2[k] = 0, 0
+				if u < th {
+					b1[k] = 1
+				}
+				if 1-u < th {
+					b2[k] = 1
+				}
+			}
+			e.mb.idx[r], e.mb.idx[r+1] = i, i
+		}
+	}
+	f.Values(e.mb.vals, xs, e.mb.idx)
+	e.g = grow(e.g, d)
+	for i, p := range ps {
+		bp := p.(dist.Binary)
+		grad := grads[i*P : (i+1)*P]
+		zero(grad)
+		for s := range n {
+			r := 2 * (i*n + s)
+			b1, b2 := xs[r*d:(r+1)*d], xs[(r+1)*d:(r+2)*d]
+			w := 0.5 * (e.mb.vals[r] - e.mb.vals[r+1]) / float64(n)
+			for k := range d {
+				e.g[k] = 0
+				if b1[k] != b2[k] {
+					sk := sigmoidF(math.Abs(bp.LogitAt(k)))
+					if b2[k] == 1 {
+						sk = -sk
+					}
+					e.g[k] = w * sk
+				}
+			}
+			bp.LogitVJP(grad, e.g)
+		}
+	}
+	return Cost{F: 2 * n * B}, nil
+}
+
+// EstimateMinibatch is ARM's minibatch path: the 2n antithetic points of
+// every example go through one Values call.
+func (e *ARM) EstimateMinibatch(grads []float64, ps []dist.Distribution, f Minibatch, n int, rng *rand.Rand) (Cost, error) {
+	if err := checkMinibatch(e, ps, f, n, true); err != nil {
+		return Cost{}, err
+	}
+	B, d, P := len(ps), ps[0].Dim(), ps[0].NumParams()
+	e.mb.rows(2*n*B, d)
+	xs := e.mb.xs
+	e.us = grow(e.us, n*B*d)
+	for i, p := range ps {
+		bp := p.(dist.Binary)
+		for s := range n {
+			r := 2 * (i*n + s)
+			b1, b2 := xs[r*d:(r+1)*d], xs[(r+1)*d:(r+2)*d]
+			us := e.us[(i*n+s)*d : (i*n+s+1)*d]
+			for k := range d {
+				u := rng.Float64()
+				a := bp.LogitAt(k)
+				us[k] = u
+				b1[k], b2[k] = 0, 0
+				if u > sigmoidF(-a) {
+					b1[k] = 1
+				}
+				if u < sigmoidF(a) {
+					b2[k] = 1
+				}
+			}
+			e.mb.idx[r], e.mb.idx[r+1] = i, i
+		}
+	}
+	f.Values(e.mb.vals, xs, e.mb.idx)
+	e.g = grow(e.g, d)
+	for i, p := range ps {
+		bp := p.(dist.Binary)
+		grad := grads[i*P : (i+1)*P]
+		zero(grad)
+		for s := range n {
+			r := 2 * (i*n + s)
+			w := (e.mb.vals[r] - e.mb.vals[r+1]) / float64(n)
+			for k, u := range e.us[(i*n+s)*d : (i*n+s+1)*d] {
+				e.g[k] = w * (u - 0.5)
+			}
+			bp.LogitVJP(grad, e.g)
+		}
+	}
+	return Cost{F: 2 * n * B}, nil
+}
+
+// EstimateMinibatch is the minibatch path of score+loo: the n samples of
+// every example go through one Values call.
+func (e *ScoreLOO) EstimateMinibatch(grads []float64, ps []dist.Distribution, f Minibatch, n int, rng *rand.Rand) (Cost, error) {
+	if n < 2 {
+		return Cost{}, Check(e.Info(), ps[0], nil, n)
+	}
+	if err := checkMinibatch(e, ps, f, n, false); err != nil {
+		return Cost{}, err
+	}
+	B, d, P := len(ps), ps[0].Dim(), ps[0].NumParams()
+	e.mb.rows(n*B, d)
+	xs := e.mb.xs
+	for i, p := range ps {
+		for s := range n {
+			r := i*n + s
+			p.Rand(xs[r*d:(r+1)*d], rng)
+			e.mb.idx[r] = i
+		}
+	}
+	f.Values(e.mb.vals, xs, e.mb.idx)
+	e.s, e.sumS = grow(e.s, P), grow(e.sumS, P)
+	for i, p := range ps {
+		grad := grads[i*P : (i+1)*P]
+		zero(grad)
+		zero(e.sumS)
+		c, sumF := 0.0, 0.0
+		for s := range n {
+			r := i*n + s
+			fx := e.mb.vals[r]
+			if s == 0 {
+				c = fx
+			}
+			w := fx - c
+			sumF += w
+			p.Score(e.s, xs[r*d:(r+1)*d])
+			for j, sj := range e.s {
+				grad[j] += w * sj
+				e.sumS[j] += sj
+			}
+		}
+		mean := sumF / float64(n)
+		inv := 1 / float64(n-1)
+		for j := range grad {
+			grad[j] = (grad[j] - mean*e.sumS[j]) * inv
+		}
+	}
+	return Cost{F: n * B}, nil
+}
