@@ -46,16 +46,32 @@ type Model struct {
 	// PriorLearningRate is the SGD step size of the prior's logits
 	// (vae-bernoulli; 0 otherwise).
 	PriorLearningRate float64
+	// DemeanInput feeds the encoder x − (the training pixel means) and the
+	// decoder 2b − 1 (vae-bernoulli; default true, as the reference
+	// implementation's --demean_input).
+	DemeanInput bool
+	// DecoderBias is the initial output bias of the decoder: "data-mean"
+	// (the logits of the clipped training pixel means, the reference's
+	// --initialize_with_bias; the default) or "zero" (vae-bernoulli).
+	DecoderBias string
+	// TrainSplit is the number of MNIST training images trained on (the
+	// first ones; the reference's 50000, the rest being its validation set)
+	// (vae-bernoulli; 0 otherwise).
+	TrainSplit int
 	// Checkpoint says how often each run saves a checkpoint.
 	Checkpoint Checkpoint
 }
+
+// DecoderBiases are the accepted values of model.decoder_bias.
+var DecoderBiases = []string{"data-mean", "zero"}
 
 func (p *parser) model(t map[string]any) (*Model, error) {
 	const path = "model"
 	if err := p.keys(t, path, "kind", "data", "estimators", "estimator", "options", "optimizer",
 		"learning_rate", "schedule", "steps", "batch", "n", "init_sigma", "eval_every", "variance_draws",
 		"objective_samples", "seeds", "hidden", "latent", "train_images", "test_images",
-		"layers", "prior_learning_rate", "checkpoint_every", "checkpoint_seconds"); err != nil {
+		"layers", "prior_learning_rate", "demean_input", "decoder_bias", "train_split",
+		"checkpoint_every", "checkpoint_seconds"); err != nil {
 		return nil, err
 	}
 	m := &Model{}
@@ -160,8 +176,20 @@ func (p *parser) model(t map[string]any) (*Model, error) {
 		if !(m.PriorLearningRate >= 0) || m.PriorLearningRate > 1e3 {
 			return nil, p.errf("model.prior_learning_rate", "%v: want a number in [0, 1000] (0: the prior stays fixed)", m.PriorLearningRate)
 		}
+		if m.DemeanInput, err = p.boolean(t, path, "demean_input", true); err != nil {
+			return nil, err
+		}
+		if m.DecoderBias, err = p.str(t, path, "decoder_bias", "data-mean"); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(DecoderBiases, m.DecoderBias) {
+			return nil, p.errf("model.decoder_bias", "%q: want one of %s", m.DecoderBias, strings.Join(DecoderBiases, ", "))
+		}
+		if m.TrainSplit, err = p.integer(t, path, "train_split", 50000, 1, 60000); err != nil {
+			return nil, err
+		}
 	} else {
-		for _, key := range []string{"layers", "prior_learning_rate"} {
+		for _, key := range []string{"layers", "prior_learning_rate", "demean_input", "decoder_bias", "train_split"} {
 			if _, ok := t[key]; ok {
 				return nil, p.errf(join(path, key), "applies to kind vae-bernoulli only")
 			}

@@ -91,11 +91,26 @@ func prepareModel(s *spec.Spec) (*Experiment, error) {
 			family = &dist.MVNDiag{Mu: make([]float64, m.Latent), Sigma: ones(m.Latent)}
 			f = mod.Objective(img)
 		} else {
-			x.newModel = func(e spec.Estimator, seed int) (Model, error) {
-				return newBVAEModel(m, tr, te, e, initRNG(s.Seed, seed))
+			// The training split: the first train_split images, and their
+			// pixel means (the reference's dataset mean).
+			P := mnist.Pixels
+			split := &mnist.Set{X: tr.X[:m.TrainSplit*P], Labels: tr.Labels[:m.TrainSplit]}
+			if m.Batch > split.Len() {
+				return fail("batch %d: the training split has %d images", m.Batch, split.Len())
 			}
-			mod, err := bvae.New(bvae.Config{Nonlinear: m.Layers == "nonlinear", Hidden: m.Hidden, Latent: m.Latent,
-				Batch: m.Batch, Samples: m.N}, rand.New(rand.NewPCG(1, 2)))
+			mean := make([]float64, P)
+			for i := range split.Len() {
+				for j, v := range split.Image(i) {
+					mean[j] += v
+				}
+			}
+			for j := range mean {
+				mean[j] /= float64(split.Len())
+			}
+			x.newModel = func(e spec.Estimator, seed int) (Model, error) {
+				return newBVAEModel(m, split, te, mean, e, initRNG(s.Seed, seed))
+			}
+			mod, err := bvae.New(bvaeConfig(m, mean, m.N), rand.New(rand.NewPCG(1, 2)))
 			if err != nil {
 				return fail("%v", err)
 			}
@@ -328,9 +343,14 @@ type bvaeModel struct {
 	vbatch []float64
 }
 
-func newBVAEModel(sm *spec.Model, tr, te *mnist.Set, e spec.Estimator, init *rand.Rand) (*bvaeModel, error) {
-	m, err := bvae.New(bvae.Config{Nonlinear: sm.Layers == "nonlinear", Hidden: sm.Hidden, Latent: sm.Latent,
-		Batch: sm.Batch, Samples: samples(sm, e)}, init)
+// bvaeConfig is the Bernoulli VAE of a spec with n samples per estimate.
+func bvaeConfig(sm *spec.Model, mean []float64, n int) bvae.Config {
+	return bvae.Config{Nonlinear: sm.Layers == "nonlinear", Hidden: sm.Hidden, Latent: sm.Latent,
+		Batch: sm.Batch, Samples: n, Mean: mean, Demean: sm.DemeanInput, MeanBias: sm.DecoderBias == "data-mean"}
+}
+
+func newBVAEModel(sm *spec.Model, tr, te *mnist.Set, mean []float64, e spec.Estimator, init *rand.Rand) (*bvaeModel, error) {
+	m, err := bvae.New(bvaeConfig(sm, mean, samples(sm, e)), init)
 	if err != nil {
 		return nil, err
 	}

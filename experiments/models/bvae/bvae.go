@@ -51,6 +51,17 @@ type Config struct {
 	Latent    int  // binary latent variables D (200)
 	Batch     int  // images per step (50)
 	Samples   int  // samples per estimate (n)
+	// Mean holds the training images' pixel means (784 values in [0, 1]),
+	// for Demean and MeanBias; nil when neither is set.
+	Mean []float64
+	// Demean feeds the encoder x − Mean and the decoder 2b − 1 instead of x
+	// and b, as the reference implementation's --demean_input does.
+	Demean bool
+	// MeanBias starts the decoder's output bias at the logits of the pixel
+	// means clipped to [0.001, 0.999], as the reference's
+	// --initialize_with_bias does, so that the untrained decoder predicts
+	// the mean image (about −206 nats) instead of ½ per pixel (−543).
+	MeanBias bool
 }
 
 // Model is a Bernoulli VAE with its training buffers. It is not safe for
@@ -69,6 +80,8 @@ type Model struct {
 	Prior, PriorGrad []float64
 
 	x          []float64   // B × 784 binarised input
+	xin        []float64   // the encoder's input: x, or x − Mean with Demean
+	bsin       []float64   // the decoder's input at bs: bs, or 2·bs − 1
 	eact, edel [][]float64 // encoder layer outputs (last: logits) and their gradients
 	bs         []float64   // B × D separate samples for the decoder
 	dact, ddel [][]float64 // decoder layer outputs at bs and their gradients
@@ -87,6 +100,9 @@ func New(c Config, rng *rand.Rand) (*Model, error) {
 	if c.Latent < 1 || c.Batch < 1 || c.Samples < 1 || (c.Nonlinear && c.Hidden < 1) {
 		return nil, fmt.Errorf("bvae: hidden %d, latent %d, batch %d, samples %d: want all ≥ 1", c.Hidden, c.Latent, c.Batch, c.Samples)
 	}
+	if (c.Demean || c.MeanBias) && len(c.Mean) != mnist.Pixels {
+		return nil, fmt.Errorf("bvae: Demean and MeanBias need the %d pixel means, got %d values", mnist.Pixels, len(c.Mean))
+	}
 	P, D, H := mnist.Pixels, c.Latent, c.Hidden
 	m := &Model{Config: c}
 	if c.Nonlinear {
@@ -99,12 +115,27 @@ func New(c Config, rng *rand.Rand) (*Model, error) {
 	for _, l := range m.enc {
 		m.EncoderParams += l.NumParams()
 	}
+	if c.MeanBias {
+		out := m.dec[len(m.dec)-1]
+		for j, v := range c.Mean {
+			v = min(max(v, 0.001), 0.999)
+			out.B[j] = math.Log(v) - math.Log1p(-v)
+		}
+	}
 	m.Params, m.Grad = nn.Pack(append(append([]*nn.Dense{}, m.enc...), m.dec...)...)
 	m.Prior, m.PriorGrad = make([]float64, D), make([]float64, D)
 	B := c.Batch
 	m.x = make([]float64, B*P)
+	m.xin, m.bsin = m.x, nil
+	if c.Demean {
+		m.xin = make([]float64, B*P)
+	}
 	m.eact, m.edel = buffers(m.enc, B), buffers(m.enc, B)
 	m.bs = make([]float64, B*D)
+	m.bsin = m.bs
+	if c.Demean {
+		m.bsin = make([]float64, B*D)
+	}
 	m.dact, m.ddel = buffers(m.dec, B), buffers(m.dec, B)
 	m.g, m.dkl, m.dth = make([]float64, B*D), make([]float64, D), make([]float64, D)
 	logits := m.eact[len(m.eact)-1]
@@ -112,7 +143,7 @@ func New(c Config, rng *rand.Rand) (*Model, error) {
 	for i := range B {
 		m.qs[i] = &dist.BernoulliVec{Logits: logits[i*D : (i+1)*D]}
 	}
-	m.f = likelihood{dec: m.dec, act: buffers(m.dec, 1), del: buffers(m.dec, 1)}
+	m.f = likelihood{m: m, dec: m.dec, act: buffers(m.dec, 1), del: buffers(m.dec, 1), in: make([]float64, D)}
 	m.mb = minibatch{m: m}
 	return m, nil
 }
@@ -155,25 +186,52 @@ func backward(layers []*nn.Dense, act, del [][]float64, in, din []float64) {
 	}
 }
 
+// encIn writes the encoder's input for the images x into dst and returns
+// it: x itself, or x − Mean with Demean.
+func (m *Model) encIn(dst, x []float64) []float64 {
+	if !m.Demean {
+		return x
+	}
+	P := mnist.Pixels
+	for k, v := range x {
+		dst[k] = v - m.Mean[k%P]
+	}
+	return dst[:len(x)]
+}
+
+// decIn writes the decoder's input for the latents b into dst and returns
+// it: b itself, or 2b − 1 with Demean.
+func (m *Model) decIn(dst, b []float64) []float64 {
+	if !m.Demean {
+		return b
+	}
+	for k, v := range b {
+		dst[k] = 2*v - 1
+	}
+	return dst[:len(b)]
+}
+
 // likelihood is f_i(b) = log p(x_i|b) for one image, an
 // objective.Differentiable over b ∈ [0, 1]^D.
 type likelihood struct {
+	m        *Model
 	dec      []*nn.Dense
 	x        []float64 // the image (784 values in {0, 1})
 	act, del [][]float64
+	in       []float64 // the decoder's input (Demean)
 }
 
 func (*likelihood) Name() string { return "bvae-loglik" }
 
 // Value returns log p(x|b).
 func (f *likelihood) Value(b []float64) float64 {
-	forward(f.dec, f.act, b)
+	forward(f.dec, f.act, f.m.decIn(f.in, b))
 	return nn.BernoulliLogLik(nil, f.x, f.act[len(f.act)-1])
 }
 
 // Grad writes ∇_b log p(x|b) into dst and returns log p(x|b).
 func (f *likelihood) Grad(dst, b []float64) float64 {
-	forward(f.dec, f.act, b)
+	forward(f.dec, f.act, f.m.decIn(f.in, b))
 	last := len(f.act) - 1
 	v := nn.BernoulliLogLik(f.del[last], f.x, f.act[last])
 	for k := last; k >= 0; k-- {
@@ -183,6 +241,11 @@ func (f *likelihood) Grad(dst, b []float64) float64 {
 		}
 		f.dec[k].BackwardInput(f.del[k-1], f.del[k])
 		nn.LeakyReLU.Backward(f.del[k-1], f.act[k-1], f.del[k-1])
+	}
+	if f.m.Demean {
+		for d := range dst {
+			dst[d] *= 2 // ∂(2b − 1)/∂b
+		}
 	}
 	return v
 }
@@ -194,6 +257,7 @@ type minibatch struct {
 	m         *Model
 	rows      int
 	act, view [][]float64 // buffers for rows points, and views of R rows
+	in        []float64   // the decoder's input (Demean)
 }
 
 func (mb *minibatch) Len() int { return mb.m.Batch }
@@ -211,11 +275,14 @@ func (mb *minibatch) Values(dst, xs []float64, idx []int) {
 	if R > mb.rows {
 		mb.act, mb.rows = buffers(mb.m.dec, R), R
 		mb.view = make([][]float64, len(mb.act))
+		if mb.m.Demean {
+			mb.in = make([]float64, R*mb.m.Latent)
+		}
 	}
 	for k, a := range mb.act {
 		mb.view[k] = a[:R*mb.m.dec[k].Out]
 	}
-	forward(mb.m.dec, mb.view, xs)
+	forward(mb.m.dec, mb.view, mb.m.decIn(mb.in, xs))
 	out := mb.view[len(mb.view)-1]
 	for r, i := range idx {
 		dst[r] = nn.BernoulliLogLik(nil, mb.m.x[i*P:(i+1)*P], out[r*P:(r+1)*P])
@@ -264,6 +331,7 @@ func KL(dl, dtheta, l, theta []float64) float64 {
 func (m *Model) Step(images []float64, est estimators.Estimator, rng, data *rand.Rand) (estimators.Cost, float64, error) {
 	m.checkBatch("Step", images)
 	mnist.Binarize(m.x, images, data)
+	m.encIn(m.xin, m.x)
 	clear(m.Grad)
 	clear(m.PriorGrad)
 	cost, kl, err := m.encoderGrad(est, rng, data)
@@ -286,7 +354,7 @@ func (m *Model) checkBatch(method string, images []float64) {
 // draws from rng.
 func (m *Model) encoderGrad(est estimators.Estimator, rng, data *rand.Rand) (estimators.Cost, float64, error) {
 	B, D := m.Batch, m.Latent
-	forward(m.enc, m.eact, m.x)
+	forward(m.enc, m.eact, m.xin)
 	last := len(m.enc) - 1
 	logits, dlogits := m.eact[last], m.edel[last]
 	inv := 1 / float64(B)
@@ -308,7 +376,7 @@ func (m *Model) encoderGrad(est estimators.Estimator, rng, data *rand.Rand) (est
 			}
 		}
 	}
-	backward(m.enc, m.eact, m.edel, m.x, nil)
+	backward(m.enc, m.eact, m.edel, m.xin, nil)
 	return cost, kl, nil
 }
 
@@ -316,7 +384,7 @@ func (m *Model) encoderGrad(est estimators.Estimator, rng, data *rand.Rand) (est
 // Grad and returns Σ_i log p(x_i|b'_i).
 func (m *Model) decoderGrad() float64 {
 	B, P := m.Batch, mnist.Pixels
-	forward(m.dec, m.dact, m.bs)
+	forward(m.dec, m.dact, m.decIn(m.bsin, m.bs))
 	last := len(m.dec) - 1
 	out, dout := m.dact[last], m.ddel[last]
 	var ll float64
@@ -327,7 +395,7 @@ func (m *Model) decoderGrad() float64 {
 	for k := range dout {
 		dout[k] *= -inv
 	}
-	backward(m.dec, m.dact, m.ddel, m.bs, nil)
+	backward(m.dec, m.dact, m.ddel, m.bsin, nil)
 	return ll
 }
 
@@ -343,6 +411,7 @@ func (m *Model) EncoderGradVariance(images []float64, est estimators.Estimator, 
 		return 0, 0, fmt.Errorf("bvae: %d variance draws: want ≥ 2", draws)
 	}
 	mnist.Binarize(m.x, images, batchRNG)
+	m.encIn(m.xin, m.x)
 	E := m.EncoderParams
 	if m.mean == nil {
 		m.mean, m.m2 = make([]float64, E), make([]float64, E)
@@ -393,14 +462,14 @@ func finite(v []float64) bool {
 func (m *Model) Bounds(images []float64, k int, rng *rand.Rand) (elbo, iw float64) {
 	D, P := m.Latent, mnist.Pixels
 	n := len(images) / P
-	x := make([]float64, P)
+	x, xin := make([]float64, P), make([]float64, P)
 	eact := buffers(m.enc, 1)
 	dact := buffers(m.dec, k)
-	b := make([]float64, k*D)
+	b, bin := make([]float64, k*D), make([]float64, k*D)
 	lw := make([]float64, k)
 	for i := range n {
 		mnist.Binarize(x, images[i*P:(i+1)*P], rng)
-		forward(m.enc, eact, x)
+		forward(m.enc, eact, m.encIn(xin, x))
 		l := eact[len(eact)-1]
 		for j := range k {
 			lw[j] = 0
@@ -415,7 +484,7 @@ func (m *Model) Bounds(images []float64, k int, rng *rand.Rand) (elbo, iw float6
 				}
 			}
 		}
-		forward(m.dec, dact, b)
+		forward(m.dec, dact, m.decIn(bin, b))
 		out := dact[len(dact)-1]
 		mx := math.Inf(-1)
 		var ll0 float64

@@ -33,19 +33,32 @@ func binaryImages(n int, rng *rand.Rand) []float64 {
 
 func models(t testing.TB, latent, batch, samples int, rng *rand.Rand) map[string]*Model {
 	out := map[string]*Model{}
+	mean := make([]float64, mnist.Pixels)
+	for j := range mean {
+		mean[j] = rng.Float64() * rng.Float64()
+	}
 	for _, nonlinear := range []bool{false, true} {
-		m, err := New(Config{Nonlinear: nonlinear, Hidden: 7, Latent: latent, Batch: batch, Samples: samples}, rng)
-		if err != nil {
-			t.Fatal(err)
+		for _, demean := range []bool{false, true} {
+			c := Config{Nonlinear: nonlinear, Hidden: 7, Latent: latent, Batch: batch, Samples: samples}
+			if demean {
+				c.Mean, c.Demean, c.MeanBias = mean, true, true
+			}
+			m, err := New(c, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for d := range m.Prior {
+				m.Prior[d] = rng.NormFloat64()
+			}
+			name := "linear"
+			if nonlinear {
+				name = "nonlinear"
+			}
+			if demean {
+				name += "-demean"
+			}
+			out[name] = m
 		}
-		for d := range m.Prior {
-			m.Prior[d] = rng.NormFloat64()
-		}
-		name := "linear"
-		if nonlinear {
-			name = "nonlinear"
-		}
-		out[name] = m
 	}
 	return out
 }
@@ -134,7 +147,7 @@ func TestStepGradient(t *testing.T) {
 		dl := append([]float64(nil), m.edel[last]...) // the logit gradient Step used
 		// Functions of the parameter vector at the step's x and b'.
 		decLoss := func() float64 {
-			forward(m.dec, m.dact, m.bs)
+			forward(m.dec, m.dact, m.decIn(make([]float64, len(m.bs)), m.bs))
 			out := m.dact[len(m.dact)-1]
 			var s float64
 			for i := range B {
@@ -143,7 +156,7 @@ func TestStepGradient(t *testing.T) {
 			return s / B
 		}
 		encVJP := func() float64 {
-			forward(m.enc, m.eact, m.x)
+			forward(m.enc, m.eact, m.xin)
 			var s float64
 			for k, v := range m.eact[last] {
 				s += dl[k] * v
@@ -163,7 +176,7 @@ func TestStepGradient(t *testing.T) {
 			check("decoder", m.EncoderParams+rng.IntN(len(m.Params)-m.EncoderParams), decLoss)
 		}
 		// Prior: −ELBO depends on θ through the mean KL only.
-		forward(m.enc, m.eact, m.x)
+		forward(m.enc, m.eact, m.xin)
 		logits := append([]float64(nil), m.eact[last]...)
 		klLoss := func(th []float64) float64 {
 			var s float64
@@ -528,3 +541,39 @@ func TestMinibatchMatchesPerImage(t *testing.T) {
 
 // perImage hides an estimator's minibatch path.
 type perImage struct{ estimators.Estimator }
+
+// TestMeanBias: with MeanBias the untrained decoder predicts the clipped
+// pixel means whatever b, so log p(x|b) is the mean image's
+// log-likelihood; Demean feeds the encoder x − Mean; a Mean of the wrong
+// length is an error.
+func TestMeanBias(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	mean := make([]float64, mnist.Pixels)
+	for j := range mean {
+		mean[j] = rng.Float64()
+	}
+	mean[0], mean[1] = 0, 1 // clipped to 0.001 and 0.999
+	m, err := New(Config{Latent: 4, Batch: 1, Samples: 1, Mean: mean, MeanBias: true}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range m.dec {
+		clear(l.W)
+	}
+	x := binaryImages(1, rng)
+	var want float64
+	for j, v := range x {
+		p := min(max(mean[j], 0.001), 0.999)
+		if v == 1 {
+			want += math.Log(p)
+		} else {
+			want += math.Log1p(-p)
+		}
+	}
+	if got := m.Objective(x).Value([]float64{1, 0, 1, 1}); math.Abs(got-want) > 1e-9*math.Abs(want) {
+		t.Errorf("log p(x|b) = %v, want the mean image's %v", got, want)
+	}
+	if _, err := New(Config{Latent: 4, Batch: 1, Samples: 1, Demean: true}, rng); err == nil {
+		t.Errorf("Demean without Mean accepted")
+	}
+}
