@@ -6,6 +6,7 @@ package optim
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Optimizer moves parameters against gradient estimates, minimising.
@@ -172,6 +173,9 @@ func checkStep(x, g []float64) {
 	}
 }
 
+// Schedules are the names NewSchedule knows.
+var Schedules = []string{"constant", "cosine", "quarter-cosine", "inverse-sqrt"}
+
 // Schedule returns the learning rate of step t, for 0 ≤ t < the number of
 // steps it was made for.
 type Schedule func(t int) float64
@@ -183,6 +187,8 @@ type Schedule func(t int) float64
 //	"cosine":        lr·(1 + cos(π t/steps))/2, from lr at t = 0 down to 0 at
 //	                 t = steps, the end of the run (the last step, t = steps−1,
 //	                 has a small positive rate, so no step is wasted)
+//	"quarter-cosine": lr·cos(π t/(2·steps)), from lr at t = 0 down to 0 at
+//	                 t = steps (mc_gradients' cosine_learning_rate_decay)
 //	"inverse-sqrt":  lr/√(t+1)
 //
 // It returns an error for an unknown name, lr not finite and > 0, or
@@ -199,8 +205,10 @@ func NewSchedule(name string, lr float64, steps int) (Schedule, error) {
 		return func(int) float64 { return lr }, nil
 	case "cosine":
 		return func(t int) float64 { return lr * (1 + math.Cos(math.Pi*float64(t)/float64(steps))) / 2 }, nil
+	case "quarter-cosine":
+		return func(t int) float64 { return lr * math.Cos(math.Pi/2*float64(t)/float64(steps)) }, nil
 	case "inverse-sqrt":
 		return func(t int) float64 { return lr / math.Sqrt(float64(t+1)) }, nil
 	}
-	return nil, fmt.Errorf("unknown schedule %q (known: constant, cosine, inverse-sqrt)", name)
+	return nil, fmt.Errorf("unknown schedule %q (known: %s)", name, strings.Join(Schedules, ", "))
 }

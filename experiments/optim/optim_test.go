@@ -42,7 +42,7 @@ func TestOptimizersConverge(t *testing.T) {
 		momentum float64
 		lr       float64
 	}{{"sgd", 0, 0.2}, {"sgd", 0.5, 0.2}, {"adam", 0, 0.1}} {
-		for _, sname := range []string{"constant", "cosine", "inverse-sqrt"} {
+		for _, sname := range []string{"constant", "cosine", "quarter-cosine", "inverse-sqrt"} {
 			opt, err := New(tc.opt, tc.momentum)
 			if err != nil {
 				t.Fatal(err)
@@ -130,6 +130,7 @@ func TestSchedules(t *testing.T) {
 	}{
 		{"constant", 0, lr}, {"constant", 99, lr},
 		{"cosine", 0, lr}, {"cosine", 50, lr / 2}, {"cosine", 100, 0},
+		{"quarter-cosine", 0, lr}, {"quarter-cosine", 50, lr * math.Sqrt2 / 2}, {"quarter-cosine", 100, 0},
 		{"inverse-sqrt", 0, lr}, {"inverse-sqrt", 3, lr / 2}, {"inverse-sqrt", 99, lr / 10},
 	} {
 		s, err := NewSchedule(tc.name, lr, steps)

@@ -24,7 +24,7 @@ type Model struct {
 	Estimators   []Estimator
 	Optimizer    string // "sgd" or "adam"
 	LearningRate float64
-	Schedule     string // "constant", "cosine" or "inverse-sqrt"
+	Schedule     string // one of Schedules
 	Steps        int    // optimizer steps
 	Batch        int    // examples per step
 	N            int    // samples per gradient estimate (per example for the VAE)
@@ -46,6 +46,11 @@ type Model struct {
 	// PriorLearningRate is the SGD step size of the prior's logits
 	// (vae-bernoulli; 0 otherwise).
 	PriorLearningRate float64
+	// VarianceData is what the gradient variance of blr is measured on:
+	// "full" (the full-data log-likelihood, as the reference implementation
+	// does; the default) or "minibatch" (one minibatch shared by the
+	// estimators of a seed). "" for the VAEs.
+	VarianceData string
 	// DemeanInput feeds the encoder x − (the training pixel means) and the
 	// decoder 2b − 1 (vae-bernoulli; default true, as the reference
 	// implementation's --demean_input).
@@ -70,7 +75,7 @@ func (p *parser) model(t map[string]any) (*Model, error) {
 	if err := p.keys(t, path, "kind", "data", "estimators", "estimator", "options", "optimizer",
 		"learning_rate", "schedule", "steps", "batch", "n", "init_sigma", "eval_every", "variance_draws",
 		"objective_samples", "seeds", "hidden", "latent", "train_images", "test_images",
-		"layers", "prior_learning_rate", "demean_input", "decoder_bias", "train_split",
+		"layers", "prior_learning_rate", "demean_input", "decoder_bias", "train_split", "variance_data",
 		"checkpoint_every", "checkpoint_seconds"); err != nil {
 		return nil, err
 	}
@@ -162,6 +167,14 @@ func (p *parser) model(t map[string]any) (*Model, error) {
 				return nil, p.errf(join(path, key), "applies to kinds vae-gaussian and vae-bernoulli only")
 			}
 		}
+		if m.VarianceData, err = p.str(t, path, "variance_data", "full"); err != nil {
+			return nil, err
+		}
+		if m.VarianceData != "full" && m.VarianceData != "minibatch" {
+			return nil, p.errf("model.variance_data", "%q: want full or minibatch", m.VarianceData)
+		}
+	} else if _, ok := t["variance_data"]; ok {
+		return nil, p.errf(join(path, "variance_data"), "applies to kind blr only")
 	}
 	if m.Kind == "vae-bernoulli" {
 		if m.Layers, err = p.str(t, path, "layers", "linear"); err != nil {

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gradbench/gradbench/experiments/optim"
+
 	"github.com/BurntSushi/toml"
 
 	"github.com/gradbench/gradbench/estimators"
@@ -39,10 +41,10 @@ const (
 var ReferenceMethods = []string{"auto", "closed", "quadrature", "enumeration", "montecarlo"}
 
 // Optimizers and Schedules are the accepted values of train.optimizer and
-// train.schedule.
+// train.schedule (package optim's).
 var (
 	Optimizers = []string{"sgd", "adam"}
-	Schedules  = []string{"constant", "cosine", "inverse-sqrt"}
+	Schedules  = optim.Schedules
 )
 
 // Error is a spec error: it names the file, the line where known (0 if

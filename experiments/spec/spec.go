@@ -111,7 +111,7 @@ type Train struct {
 	Objective    Component // every grid has exactly one value
 	Optimizer    string    // "sgd" or "adam"
 	LearningRate float64
-	Schedule     string // "constant", "cosine" or "inverse-sqrt"
+	Schedule     string // one of Schedules
 	Momentum     float64
 	Steps        int // optimizer steps
 	N            int // samples per gradient estimate

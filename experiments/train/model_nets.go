@@ -198,15 +198,21 @@ func (b *blrModel) Step(est estimators.Estimator, r *Streams) (estimators.Cost, 
 func (b *blrModel) Update() error { return nil }
 
 // Evaluate records elbo (full data, objective_samples posterior samples),
-// elbo_se, accuracy and, with variance_draws ≥ 2, var_mu and var_logs on a
-// minibatch shared by every estimator of the seed.
+// elbo_se, accuracy (averaged over those posterior samples) and, with
+// variance_draws ≥ 2, var_mu and var_logs of the full-data gradient
+// (variance_data = "full") or of one minibatch's, shared by every estimator
+// of the seed.
 func (b *blrModel) Evaluate(est estimators.Estimator, r *Streams) (Evaluation, error) {
 	mu, sd := b.tr.MuS()
 	elbo, se, acc := blr.Evaluate(b.d, mu, sd, b.spec.ObjectiveSamples, r.Eval)
 	ev := Evaluation{Objective: elbo, ObjectiveSE: se, ObjectiveMethod: MethodMonteCarlo, GradVariance: math.NaN(),
 		Metrics: []store.KV{{Name: "elbo", Value: elbo}, {Name: "elbo_se", Value: se}, {Name: "accuracy", Value: acc}}}
 	if b.spec.VarianceDraws >= 2 {
-		vm, vl, nf, err := b.tr.GradVariance(est, b.spec.VarianceDraws, r.VarianceData, r.Variance)
+		batches := r.VarianceData
+		if b.spec.VarianceData == "full" {
+			batches = nil
+		}
+		vm, vl, nf, err := b.tr.GradVariance(est, b.spec.VarianceDraws, batches, r.Variance)
 		if err != nil {
 			return ev, err
 		}

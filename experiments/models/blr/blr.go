@@ -203,9 +203,11 @@ func KL(dmu, dlogs, mu, s []float64) float64 {
 }
 
 // Evaluate returns a Monte Carlo estimate of the full-data ELBO from k
-// posterior samples (with its standard error) and the accuracy of the
-// posterior-mean classifier sign(x_iᵀμ) on the data. It allocates its own
-// scratch (it runs at evaluation points only).
+// posterior samples (with its standard error) and the accuracy on the data
+// averaged over the same posterior samples w: the mean over w and i of
+// 1[sign(x_iᵀw) = y_i], as the reference implementation (mc_gradients'
+// bayes_lr) computes it. It allocates its own scratch (it runs at
+// evaluation points only).
 func Evaluate(d *Data, mu, s []float64, k int, rng *rand.Rand) (elbo, se, acc float64) {
 	w := make([]float64, d.D)
 	all := &Likelihood{Data: d, Batch: make([]int, d.N), Scale: 1}
@@ -213,6 +215,7 @@ func Evaluate(d *Data, mu, s []float64, k int, rng *rand.Rand) (elbo, se, acc fl
 		all.Batch[i] = i
 	}
 	var sum, sum2 float64
+	correct := 0
 	for range k {
 		for j := range w {
 			w[j] = mu[j] + s[j]*rng.NormFloat64()
@@ -220,16 +223,15 @@ func Evaluate(d *Data, mu, s []float64, k int, rng *rand.Rand) (elbo, se, acc fl
 		v := all.Value(w)
 		sum += v
 		sum2 += v * v
+		for i := range d.N {
+			if all.margin(i, w) > 0 {
+				correct++
+			}
+		}
 	}
 	mean := sum / float64(k)
 	variance := max(0, (sum2-float64(k)*mean*mean)/float64(k-1))
-	correct := 0
-	for i := range d.N {
-		if all.margin(i, mu) > 0 {
-			correct++
-		}
-	}
-	return mean - KL(nil, nil, mu, s), math.Sqrt(variance / float64(k)), float64(correct) / float64(d.N)
+	return mean - KL(nil, nil, mu, s), math.Sqrt(variance / float64(k)), float64(correct) / float64(k*d.N)
 }
 
 // Trainer fits q(w) = N(μ, diag(s²)) by stochastic gradient ascent on the
@@ -370,17 +372,27 @@ func (t *Trainer) Step(est estimators.Estimator, rng, data *rand.Rand) (estimato
 	return c, nil
 }
 
-// GradVariance measures, at the current parameters and on one minibatch
-// drawn from batchRNG, the variance of draws independent estimates by est of the
-// expected log-likelihood's gradient with respect to μ and to log s, each
-// averaged over the D coordinates. Non-finite draws are excluded and
-// counted. Passing the same batchRNG sequence to runs with different
-// estimators measures them on the same minibatches. It does not move the trainer's minibatch sequence.
+// GradVariance measures, at the current parameters, the variance of draws
+// independent estimates by est of the expected log-likelihood's gradient
+// with respect to μ and to log s, each averaged over the D coordinates:
+// of the full-data log-likelihood if batchRNG is nil (as the reference
+// implementation does), else of the log-likelihood of one minibatch drawn
+// from batchRNG (scaled to the data size). Non-finite draws are excluded
+// and counted. Passing the same batchRNG sequence to runs with different
+// estimators measures them on the same minibatches. It does not move the
+// trainer's minibatch sequence.
 func (t *Trainer) GradVariance(est estimators.Estimator, draws int, batchRNG, rng *rand.Rand) (varMu, varLogS float64, nonfinite int, err error) {
 	D := t.Data.D
-	lik := Likelihood{Data: t.Data, Batch: make([]int, t.BatchSize), Scale: t.lik.Scale}
-	for k := range lik.Batch {
-		lik.Batch[k] = batchRNG.IntN(t.Data.N)
+	lik := Likelihood{Data: t.Data, Batch: make([]int, t.Data.N), Scale: 1}
+	if batchRNG == nil {
+		for i := range lik.Batch {
+			lik.Batch[i] = i
+		}
+	} else {
+		lik.Batch, lik.Scale = lik.Batch[:t.BatchSize], t.lik.Scale
+		for k := range lik.Batch {
+			lik.Batch[k] = batchRNG.IntN(t.Data.N)
+		}
 	}
 	if len(t.stats) != 2*D {
 		t.stats = make([]stats.Moments, 2*D)
