@@ -21,6 +21,8 @@ func TestConformanceOptions(t *testing.T) {
 		opts map[string]string
 	}{
 		{"delta", map[string]string{"base": "pathwise"}},
+		{"delta", map[string]string{"hessian": "full", "coeff_samples": "25"}},
+		{"delta", map[string]string{"base": "pathwise", "hessian": "full", "coeff_samples": "25"}},
 		{"mvd", map[string]string{"coupled": "false"}},
 		{"score+ma", map[string]string{"decay": "0"}},
 		{"score+optimal", map[string]string{"decay": "0.5"}},

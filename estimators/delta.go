@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"github.com/gradbench/gradbench/estimators/dist"
 	"github.com/gradbench/gradbench/estimators/objective"
@@ -33,14 +34,37 @@ import (
 // n; with fewer than 32 such samples c_j = 1. The running sums are multiplied by Decay
 // before each batch is added.
 //
+// Two options follow the reference implementation of Mohamed et al.
+// (mc_gradients' control_delta_method and compute_control_variate_coeff):
+//
+//   - FullHessian uses the full Hessian H(a) in the per-sample control
+//     variate, h(x) = f(a) + ∇f(a)ᵀ(x − a) + ½ (x − a)ᵀH(a)(x − a), for
+//     objectives that implement objective.Hessian (the others have a
+//     diagonal Hessian, so nothing changes for them). Under a family with
+//     independent coordinates E[h] and G are the same as with the diagonal,
+//     so the estimate stays unbiased.
+//   - FreshSamples = m > 0 re-estimates the coefficient at every estimate
+//     from m fresh samples instead of the running sums: one scalar per
+//     parameter group (the components whose ParamNames share the part
+//     before "[", e.g. every mu[d]), c_g = Σ_{j∈g} Ĉov(u_j, v_j) /
+//     (Σ_{j∈g} V̂ar(v_j) + 10⁻³), with the population moments of the m
+//     samples. The fresh samples are independent of the n samples of the
+//     estimate, so it is unbiased; they cost m more evaluations.
+//
 // Delta implements Stateful; its state is the running sums, their decayed
-// sample count and the frozen flag of a Snapshot.
+// sample count and the frozen flag of a Snapshot (with FreshSamples the
+// running sums are not used).
 type Delta struct {
 	// Pathwise selects the pathwise base estimator instead of the score
 	// function.
 	Pathwise bool
 	// Decay is the weight of the earlier sums, in (0, 1].
 	Decay float64
+	// FullHessian uses objective.Hessian where f implements it.
+	FullHessian bool
+	// FreshSamples, if > 0, is the number of fresh samples the coefficients
+	// are estimated from at every estimate.
+	FreshSamples int
 
 	pastNum, pastDen []float64
 	pastCount        float64 // decayed number of samples in the sums
@@ -51,7 +75,15 @@ type Delta struct {
 	g                []float64 // P: ∇θ E[h]
 	u, w             []float64 // n×P: f terms and centred h terms v − G
 	loo              looRatios
+	hfull, hd        []float64 // Dim×Dim: the full Hessian H(a); Dim: H(a)(x − a)
+	fu, fw           []float64 // m×P: the fresh samples' terms
+	groups           []int     // P: parameter group of each component
+	cg               []float64 // coefficient per group
 }
+
+// deltaCoeffEps stabilises the fresh coefficient's denominator, as the
+// reference implementation's eps.
+const deltaCoeffEps = 1e-3
 
 // NewDelta returns a delta estimator with the given base ("score" or
 // "pathwise") and decay in (0, 1], or an error.
@@ -92,7 +124,8 @@ func (e *Delta) Reset() {
 // Snapshot returns a copy with the same running sums that never updates
 // them.
 func (e *Delta) Snapshot() Estimator {
-	return &Delta{Pathwise: e.Pathwise, Decay: e.Decay, pastNum: slices.Clone(e.pastNum), pastDen: slices.Clone(e.pastDen), pastCount: e.pastCount, frozen: true}
+	return &Delta{Pathwise: e.Pathwise, Decay: e.Decay, FullHessian: e.FullHessian, FreshSamples: e.FreshSamples,
+		pastNum: slices.Clone(e.pastNum), pastDen: slices.Clone(e.pastDen), pastCount: e.pastCount, frozen: true}
 }
 
 // MarshalBinary encodes the running sums, their sample count and the frozen
@@ -101,6 +134,8 @@ func (e *Delta) MarshalBinary() ([]byte, error) {
 	w := newStateEncoder("delta")
 	w.bool(e.Pathwise)
 	w.float(e.Decay)
+	w.bool(e.FullHessian)
+	w.float(float64(e.FreshSamples))
 	w.floats(e.pastNum)
 	w.floats(e.pastDen)
 	w.float(e.pastCount)
@@ -114,6 +149,8 @@ func (e *Delta) UnmarshalBinary(data []byte) error {
 	r := newStateDecoder("delta", data)
 	r.boolOption("pathwise base", e.Pathwise)
 	r.option("decay", e.Decay)
+	r.boolOption("hessian", e.FullHessian)
+	r.option("coeff_samples", float64(e.FreshSamples))
 	num, den, count, frozen := r.floats(), r.floats(), r.float(), r.bool()
 	if len(num) != len(den) {
 		r.invalid("%d numerator sums, %d denominator sums", len(num), len(den))
@@ -162,31 +199,55 @@ func (e *Delta) Estimate(grad []float64, p dist.Distribution, f objective.Object
 	for k, h := range e.ha {
 		e.half[k] = h / 2
 	}
+	var full objective.Hessian
+	if e.FullHessian {
+		if fh, ok := f.(objective.Hessian); ok {
+			full = fh
+			e.hfull, e.hd = grow(e.hfull, d*d), grow(e.hd, d)
+			full.Hessian(e.hfull, e.a)
+		}
+	}
 	zero(e.g)
 	mp.MomentsVJP(e.g, e.ga, e.half)
 
-	zero(e.sumNum)
-	zero(e.sumDen)
-	for i := range n {
-		u, w := e.u[i*np:(i+1)*np], e.w[i*np:(i+1)*np]
-		if e.Pathwise {
-			rp.Noise(e.eps, rng)
-			rp.Transform(e.x, e.eps)
-			cf.Grad(e.gx, e.x)
+	// terms writes sample k's f term u and centred h term w = v − G.
+	terms := func(u, w []float64) {
+		if full != nil {
 			for k, xk := range e.x {
-				e.gh[k] = e.ga[k] + e.ha[k]*(xk-e.a[k])
+				e.gx[k] = xk - e.a[k] // scratch: x − a
 			}
+			for r := range d {
+				s := 0.0
+				row := e.hfull[r*d : (r+1)*d]
+				for k, dk := range e.gx[:d] {
+					s += row[k] * dk
+				}
+				e.hd[r] = s
+			}
+		}
+		if e.Pathwise {
+			for k, xk := range e.x {
+				if full != nil {
+					e.gh[k] = e.ga[k] + e.hd[k]
+				} else {
+					e.gh[k] = e.ga[k] + e.ha[k]*(xk-e.a[k])
+				}
+			}
+			cf.Grad(e.gx, e.x)
 			zero(u)
 			zero(w)
 			rp.PathVJP(u, e.eps, e.gx)
 			rp.PathVJP(w, e.eps, e.gh)
 		} else {
-			p.Rand(e.x, rng)
 			fx := f.Value(e.x)
 			hx := fa
 			for k, xk := range e.x {
 				dk := xk - e.a[k]
-				hx += (e.ga[k] + e.half[k]*dk) * dk
+				if full != nil {
+					hx += (e.ga[k] + 0.5*e.hd[k]) * dk
+				} else {
+					hx += (e.ga[k] + e.half[k]*dk) * dk
+				}
 			}
 			p.Score(w, e.x)
 			for j, sj := range w {
@@ -194,9 +255,27 @@ func (e *Delta) Estimate(grad []float64, p dist.Distribution, f objective.Object
 				w[j] = hx * sj
 			}
 		}
-		num, den := e.loo.num[i*np:(i+1)*np], e.loo.den[i*np:(i+1)*np]
 		for j := range np {
 			w[j] -= e.g[j]
+		}
+	}
+	draw := func() {
+		if e.Pathwise {
+			rp.Noise(e.eps, rng)
+			rp.Transform(e.x, e.eps)
+		} else {
+			p.Rand(e.x, rng)
+		}
+	}
+
+	zero(e.sumNum)
+	zero(e.sumDen)
+	for i := range n {
+		u, w := e.u[i*np:(i+1)*np], e.w[i*np:(i+1)*np]
+		draw()
+		terms(u, w)
+		num, den := e.loo.num[i*np:(i+1)*np], e.loo.den[i*np:(i+1)*np]
+		for j := range np {
 			num[j] = u[j] * w[j]
 			den[j] = w[j] * w[j]
 			e.sumNum[j] += num[j]
@@ -204,6 +283,25 @@ func (e *Delta) Estimate(grad []float64, p dist.Distribution, f objective.Object
 		}
 	}
 	zero(grad)
+	if m := e.FreshSamples; m > 0 {
+		e.fu, e.fw = grow(e.fu, m*np), grow(e.fw, m*np)
+		for i := range m {
+			draw()
+			terms(e.fu[i*np:(i+1)*np], e.fw[i*np:(i+1)*np])
+		}
+		c := e.freshCoefficients(p, m, np)
+		for i := range n {
+			u, w := e.u[i*np:(i+1)*np], e.w[i*np:(i+1)*np]
+			for j := range np {
+				grad[j] += u[j] - c[e.groups[j]]*w[j]
+			}
+		}
+		scale(1/float64(n), grad)
+		if e.Pathwise {
+			return Cost{Grad: n + m + 1}, nil
+		}
+		return Cost{F: n + m, Grad: 1}, nil
+	}
 	if e.pastCount+float64(n-1) < deltaWarmup {
 		// Too few independent samples for a stable ratio: c = 1.
 		for i := range n {
@@ -235,6 +333,59 @@ func (e *Delta) Estimate(grad []float64, p dist.Distribution, f objective.Object
 	return Cost{F: n, Grad: 1}, nil
 }
 
+// freshCoefficients returns the coefficient of every parameter group from
+// the m fresh samples' terms in e.fu and e.fw.
+func (e *Delta) freshCoefficients(p dist.Distribution, m, np int) []float64 {
+	if len(e.groups) != np {
+		// The groups of the first family of this size (the coefficient may
+		// be any constant: grouping changes the variance, never the mean).
+		e.groups = make([]int, np)
+		names := p.ParamNames()
+		g := 0
+		for j := range np {
+			if j > 0 && prefix(names[j]) != prefix(names[j-1]) {
+				g++
+			}
+			e.groups[j] = g
+		}
+		e.cg = make([]float64, 2*(g+1))
+	}
+	ng := len(e.cg) / 2
+	cov, vr := e.cg[:ng], e.cg[ng:]
+	zero(cov)
+	zero(vr)
+	inv := 1 / float64(m)
+	for j := range np {
+		var mu, mw float64
+		for i := range m {
+			mu += e.fu[i*np+j]
+			mw += e.fw[i*np+j]
+		}
+		mu *= inv
+		mw *= inv
+		var c, v float64
+		for i := range m {
+			dw := e.fw[i*np+j] - mw
+			c += (e.fu[i*np+j] - mu) * dw
+			v += dw * dw
+		}
+		cov[e.groups[j]] += c * inv
+		vr[e.groups[j]] += v * inv
+	}
+	for g := range cov {
+		cov[g] /= vr[g] + deltaCoeffEps
+	}
+	return cov
+}
+
+// prefix returns a parameter name up to its first "[".
+func prefix(name string) string {
+	if i := strings.IndexByte(name, '['); i >= 0 {
+		return name[:i]
+	}
+	return name
+}
+
 func init() {
 	Register("delta", func(o *Options) (Estimator, error) {
 		base, err := o.String("base", "score")
@@ -245,6 +396,25 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		return NewDelta(base, decay)
+		hessian, err := o.String("hessian", "diagonal")
+		if err != nil {
+			return nil, err
+		}
+		if hessian != "diagonal" && hessian != "full" {
+			return nil, fmt.Errorf("option hessian = %q: want diagonal or full", hessian)
+		}
+		m, err := o.Int("coeff_samples", 0)
+		if err != nil {
+			return nil, err
+		}
+		if m < 0 || m == 1 || m > 1<<20 {
+			return nil, fmt.Errorf("option coeff_samples = %d: want 0 (running coefficients) or 2 … 2²⁰ fresh samples", m)
+		}
+		e, err := NewDelta(base, decay)
+		if err != nil {
+			return nil, err
+		}
+		e.FullHessian, e.FreshSamples = hessian == "full", m
+		return e, nil
 	})
 }

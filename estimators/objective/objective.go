@@ -32,12 +32,21 @@ type Differentiable interface {
 	Grad(dst, x []float64) float64
 }
 
-// Curved is an objective whose Hessian is diagonal (true of every sum over
-// dimensions), as the delta-method control variate needs.
+// Curved is an objective with second derivatives, as the delta-method
+// control variate needs. A Curved objective that does not also implement
+// Hessian has a diagonal Hessian (true of every sum over dimensions).
 type Curved interface {
 	Differentiable
 	// HessDiag writes the diagonal of ∇²f(x) into dst.
 	HessDiag(dst, x []float64)
+}
+
+// Hessian is implemented by Curved objectives whose Hessian is not
+// diagonal, such as a log-likelihood of a linear model.
+type Hessian interface {
+	Curved
+	// Hessian writes ∇²f(x) into dst (len(x)² values, row-major).
+	Hessian(dst, x []float64)
 }
 
 // NormalExpectation is an objective with a closed-form expectation under a

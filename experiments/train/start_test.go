@@ -2,6 +2,7 @@ package train
 
 import (
 	"math"
+	"path/filepath"
 	"testing"
 
 	"github.com/gradbench/gradbench/estimators"
@@ -54,5 +55,40 @@ func TestBernoulliVAEStartsAtDataMean(t *testing.T) {
 	}
 	if math.Abs(ev.Objective-base) > 15 {
 		t.Errorf("first test bound %.2f nats, want within 15 of the mean-image baseline %.2f", ev.Objective, base)
+	}
+}
+
+// TestPrepareCommittedSpecs prepares every training spec of experiments/
+// in both profiles: their data load and every estimator applies to its
+// model (the VAEs need MNIST, so not with -short).
+func TestPrepareCommittedSpecs(t *testing.T) {
+	paths, err := filepath.Glob("../*.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, path := range paths {
+		for _, profile := range []string{"", "quick"} {
+			s, err := spec.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Train == nil && s.Model == nil {
+				continue
+			}
+			if s.Model != nil && s.Model.Kind != "blr" && testing.Short() {
+				continue
+			}
+			if err := s.ApplyProfile(profile); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Prepare(s); err != nil {
+				t.Errorf("%s (profile %q): %v", path, profile, err)
+			}
+			n++
+		}
+	}
+	if n < 6 {
+		t.Errorf("prepared %d training specs, want at least the blr and discrete-toy ones", n)
 	}
 }

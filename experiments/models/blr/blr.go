@@ -187,6 +187,25 @@ func (l *Likelihood) HessDiag(dst, w []float64) {
 	}
 }
 
+// Hessian writes the full Hessian ∇²f(w) = −Scale Σ σ(m_i)σ(−m_i) x_i x_iᵀ
+// (D × D, row-major) into dst: the log-likelihood of a linear model has a
+// dense Hessian, which the delta method's full-Hessian control variate uses.
+func (l *Likelihood) Hessian(dst, w []float64) {
+	D := l.Data.D
+	clear(dst[:D*D])
+	for _, i := range l.Batch {
+		m := l.margin(i, w)
+		c := -l.Scale * nn.Sigm(m) * nn.Sigm(-m)
+		x := l.Data.Row(i)
+		for r, xr := range x {
+			row := dst[r*D : (r+1)*D]
+			for k, xk := range x {
+				row[k] += c * xr * xk
+			}
+		}
+	}
+}
+
 // KL returns KL(N(μ, diag(s²)) ‖ N(0, I)) = ½ Σ (μ² + s² − 1 − 2 log s) and,
 // if dmu and dlogs are not nil, writes its gradients with respect to μ and
 // log s (μ and s² − 1).
