@@ -159,6 +159,9 @@ func (s *Spec) ApplyProfile(name string) error {
 		}
 		return &Error{File: s.File, Field: "profile", Msg: fmt.Sprintf("unknown profile %q (%s)", name, msg)}
 	}
+	if (pr.TrainImages != nil || pr.TestImages != nil) && (s.Model == nil || !strings.HasPrefix(s.Model.Kind, "vae-")) {
+		return &Error{File: s.File, Field: "profile." + name, Msg: "train_images and test_images apply to the VAE kinds only"}
+	}
 	if sw := s.Sweep; sw != nil {
 		if pr.Replications != nil {
 			sw.Replications = *pr.Replications

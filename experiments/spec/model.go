@@ -217,7 +217,8 @@ func (m *Model) applyProfile(pr Profile) {
 		src *int
 		dst *int
 	}{{pr.Steps, &m.Steps}, {pr.Seeds, &m.Seeds}, {pr.EvalEvery, &m.EvalEvery},
-		{pr.VarianceDraws, &m.VarianceDraws}, {pr.ObjectiveSamples, &m.ObjectiveSamples}} {
+		{pr.VarianceDraws, &m.VarianceDraws}, {pr.ObjectiveSamples, &m.ObjectiveSamples},
+		{pr.TrainImages, &m.TrainImages}, {pr.TestImages, &m.TestImages}} {
 		if f.src != nil {
 			*f.dst = *f.src
 		}

@@ -52,6 +52,8 @@ type Profile struct {
 	EvalEvery        *int
 	VarianceDraws    *int
 	ObjectiveSamples *int
+	// TrainImages and TestImages override the VAEs' evaluation sizes.
+	TrainImages, TestImages *int
 }
 
 // Estimator is one estimator entry of a spec.
