@@ -7,7 +7,7 @@ GRADBENCH = $(BIN)
 # (results/baseline/<name>/).
 REGRESSION = regression regression-discrete
 
-.PHONY: all test unit lint bench bench-openblas fuzz reproduce paper paper-check verify-reproduce baseline regress slurm-test clean $(BIN)
+.PHONY: all test unit lint bench bench-openblas fuzz reproduce paper paper-check verify-reproduce baseline regress slurm-test bench-peers clean $(BIN)
 
 all: test
 
@@ -37,6 +37,12 @@ bench:
 ## in a throwaway module: the binding is not a dependency of gradbench.
 bench-openblas:
 	bash experiments/openblas/bench.sh
+
+## bench-peers: the linear Bernoulli-VAE DisARM step in Go beside the same
+## step in PyTorch (Debian's python3-torch, one thread, float64 and float32),
+## interleaved in one run; installs the Debian packages when run as root.
+bench-peers:
+	bash experiments/peers/bench.sh
 
 ## fuzz: fuzz the spec parser (not run in CI).
 fuzz:
@@ -74,10 +80,19 @@ reproduce:
 paper-check:
 	bash paper/check-refs.sh
 
-## paper: build paper/build/paper.pdf with latexmk, when it is installed.
+## paper: build paper/build/paper.pdf with latexmk (Debian packages:
+## latexmk lmodern texlive-latex-recommended texlive-latex-extra
+## texlive-fonts-recommended) and fail on any LaTeX error, overfull box
+## over 1pt or float too large (paper/check-log.sh); then the same for a
+## document of every generated table (paper/check-tables.sh), and show that
+## the log check catches an injected overfull table (paper/check-log-test.sh).
 paper: paper-check
-	@command -v latexmk >/dev/null || { echo "latexmk not found: install the Debian packages latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended"; exit 1; }
-	cd paper && latexmk -pdf -interaction=nonstopmode -halt-on-error -outdir=build paper.tex
+	@command -v latexmk >/dev/null || { echo "latexmk not found: install the Debian packages latexmk lmodern texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended (.ci/run does)"; exit 1; }
+	cd paper && max_print_line=10000 latexmk -pdf -interaction=nonstopmode -halt-on-error -outdir=build paper.tex
+	bash paper/check-log.sh paper/build/paper.log
+	bash paper/check-text.sh
+	bash paper/check-tables.sh
+	bash paper/check-log-test.sh
 
 ## slurm-test: start a single-node Slurm cluster (installs slurm-wlm and
 ## munge; needs root), run a sweep and a model quick profile as job arrays
