@@ -73,6 +73,10 @@ for s in "${specs[@]}"; do
     "$bin" table -format markdown "results/$s" > "paper/tables/$s.md"
     "$bin" table -format latex "results/$s" > "paper/tables/$s.tex"
   fi
+  if grep -q '^probe_draws' "experiments/$s.toml"; then # estimators at shared parameters
+    "$bin" table -layout probes -format markdown "results/$s" > "paper/tables/$s-probes.md"
+    "$bin" table -layout probes -format latex "results/$s" > "paper/tables/$s-probes.tex"
+  fi
   echo "[$i/$n] $s ($label): $(( $(date +%s) - t0 ))s"
 done
 "$bin" claims -results results -format markdown > paper/tables/claims.md

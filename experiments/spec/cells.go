@@ -162,6 +162,9 @@ func (s *Spec) ApplyProfile(name string) error {
 	if (pr.TrainImages != nil || pr.TestImages != nil) && (s.Model == nil || !strings.HasPrefix(s.Model.Kind, "vae-")) {
 		return &Error{File: s.File, Field: "profile." + name, Msg: "train_images and test_images apply to the VAE kinds only"}
 	}
+	if pr.ProbeDraws != nil && (s.Model == nil || s.Model.ProbeDraws == 0) {
+		return &Error{File: s.File, Field: "profile." + name + ".probe_draws", Msg: "applies to probe experiments only (the spec sets no probe_draws)"}
+	}
 	if sw := s.Sweep; sw != nil {
 		if pr.Replications != nil {
 			sw.Replications = *pr.Replications

@@ -51,6 +51,12 @@ type Model struct {
 	// does; the default) or "minibatch" (one minibatch shared by the
 	// estimators of a seed). "" for the VAEs.
 	VarianceData string
+	// ProbeDraws, if > 0, makes the experiment compare every estimator at
+	// shared parameters (vae-bernoulli): only the first estimator's runs
+	// train (the reference trajectory), and at each of their evaluations
+	// every estimator's encoder-gradient variance is measured with
+	// ProbeDraws draws on one minibatch shared by all of them.
+	ProbeDraws int
 	// DemeanInput feeds the encoder x − (the training pixel means) and the
 	// decoder 2b − 1 (vae-bernoulli; default true, as the reference
 	// implementation's --demean_input).
@@ -67,6 +73,10 @@ type Model struct {
 	Checkpoint Checkpoint
 }
 
+// ProbeBlocks is the number of independent blocks a probe's draws are split
+// into for the confidence interval of the variance.
+const ProbeBlocks = 10
+
 // DecoderBiases are the accepted values of model.decoder_bias.
 var DecoderBiases = []string{"data-mean", "zero"}
 
@@ -75,7 +85,7 @@ func (p *parser) model(t map[string]any) (*Model, error) {
 	if err := p.keys(t, path, "kind", "data", "estimators", "estimator", "options", "optimizer",
 		"learning_rate", "schedule", "steps", "batch", "n", "init_sigma", "eval_every", "variance_draws",
 		"objective_samples", "seeds", "hidden", "latent", "train_images", "test_images",
-		"layers", "prior_learning_rate", "demean_input", "decoder_bias", "train_split", "variance_data",
+		"layers", "prior_learning_rate", "demean_input", "decoder_bias", "train_split", "variance_data", "probe_draws",
 		"checkpoint_every", "checkpoint_seconds"); err != nil {
 		return nil, err
 	}
@@ -201,8 +211,14 @@ func (p *parser) model(t map[string]any) (*Model, error) {
 		if m.TrainSplit, err = p.integer(t, path, "train_split", 50000, 1, 60000); err != nil {
 			return nil, err
 		}
+		if m.ProbeDraws, err = p.integer(t, path, "probe_draws", 0, 0, 1e6); err != nil {
+			return nil, err
+		}
+		if m.ProbeDraws > 0 && m.ProbeDraws < ProbeBlocks*2 {
+			return nil, p.errf("model.probe_draws", "%d: want 0 (no probes) or at least %d (%d blocks of 2 or more draws)", m.ProbeDraws, 2*ProbeBlocks, ProbeBlocks)
+		}
 	} else {
-		for _, key := range []string{"layers", "prior_learning_rate", "demean_input", "decoder_bias", "train_split"} {
+		for _, key := range []string{"layers", "prior_learning_rate", "demean_input", "decoder_bias", "train_split", "probe_draws"} {
 			if _, ok := t[key]; ok {
 				return nil, p.errf(join(path, key), "applies to kind vae-bernoulli only")
 			}
@@ -218,7 +234,7 @@ func (m *Model) applyProfile(pr Profile) {
 		dst *int
 	}{{pr.Steps, &m.Steps}, {pr.Seeds, &m.Seeds}, {pr.EvalEvery, &m.EvalEvery},
 		{pr.VarianceDraws, &m.VarianceDraws}, {pr.ObjectiveSamples, &m.ObjectiveSamples},
-		{pr.TrainImages, &m.TrainImages}, {pr.TestImages, &m.TestImages}} {
+		{pr.TrainImages, &m.TrainImages}, {pr.TestImages, &m.TestImages}, {pr.ProbeDraws, &m.ProbeDraws}} {
 		if f.src != nil {
 			*f.dst = *f.src
 		}

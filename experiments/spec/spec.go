@@ -54,6 +54,8 @@ type Profile struct {
 	ObjectiveSamples *int
 	// TrainImages and TestImages override the VAEs' evaluation sizes.
 	TrainImages, TestImages *int
+	// ProbeDraws overrides a probe experiment's probe_draws.
+	ProbeDraws *int
 }
 
 // Estimator is one estimator entry of a spec.

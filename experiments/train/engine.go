@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"time"
@@ -32,6 +33,26 @@ type Experiment struct {
 	newModel func(e spec.Estimator, seed int) (Model, error)
 	// summary describes the experiment in one line (the CLI's summary).
 	summary string
+	// probes, if not empty, are measured at every evaluation of the first
+	// estimator's runs (see spec.Model.ProbeDraws).
+	probes     []probe
+	probeDraws int
+}
+
+// probe is an estimator compared at the reference trajectory's parameters.
+type probe struct {
+	label string
+	name  string
+	opts  map[string]string
+	n     int
+}
+
+// prober is implemented by models that measure an estimator's gradient
+// variance at their current parameters for a probe: draws estimates in
+// blocks independent of each other, on a minibatch drawn from data and
+// shared by every probe of the step; est draws from rng.
+type prober interface {
+	probe(est estimators.Estimator, n, draws, blocks int, data, rng func() *rand.Rand) (v, lo, hi float64, nonfinite int, err error)
 }
 
 // RunID names one run of an experiment.
@@ -208,6 +229,39 @@ type runState struct {
 	Metrics           []store.Metric
 }
 
+// runProbes measures every probe estimator at the model's current
+// parameters and appends probe_var_enc with its 95% interval
+// (probe_var_enc_lo, probe_var_enc_hi) and probe_nonfinite to metrics, under
+// the probe's label. Its random streams depend only on (spec seed, seed,
+// step, probe label), so probes need no checkpoint state.
+func (x *Experiment) runProbes(model Model, id RunID, step int, evals float64, metrics *[]store.Metric) error {
+	pm, ok := model.(prober)
+	if !ok {
+		return fmt.Errorf("the model has no probes")
+	}
+	tag := fmt.Sprintf("@%d", step)
+	for _, p := range x.probes {
+		est, err := estimators.New(p.name, p.opts)
+		if err != nil {
+			return err
+		}
+		data := func() *rand.Rand { return rand.New(newPCG(x.Spec.Seed, "", id.Seed, "probe-data"+tag)) }
+		rng := func() *rand.Rand { return rand.New(newPCG(x.Spec.Seed, p.label, id.Seed, "probe"+tag)) }
+		// A fresh estimator, frozen: stateful ones (REBAR, RELAX) are
+		// compared in their initial state.
+		v, lo, hi, nf, err := pm.probe(estimators.Snapshot(est), p.n, x.probeDraws, spec.ProbeBlocks, data, rng)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.label, err)
+		}
+		for _, kv := range []store.KV{{Name: "probe_var_enc", Value: v}, {Name: "probe_var_enc_lo", Value: lo},
+			{Name: "probe_var_enc_hi", Value: hi}, {Name: "probe_nonfinite", Value: float64(nf)}} {
+			*metrics = append(*metrics, store.Metric{Experiment: x.Spec.Name, Estimator: p.label, Seed: id.Seed,
+				Step: step, Evals: evals, Name: kv.Name, Value: kv.Value})
+		}
+	}
+	return nil
+}
+
 // stepHook, if not nil, is called after every Step (tests).
 var stepHook func(id RunID, step int, m Model)
 
@@ -276,6 +330,12 @@ func (x *Experiment) run(ctx context.Context, id RunID, ck *checkpointer, prog *
 				Step: step, Evals: pt.Evals, Name: m.Name, Value: m.Value})
 		}
 		st.Objective = ev.Objective
+		if len(x.probes) > 0 && e.Label == x.Runs[0].Estimator.Label {
+			if err := x.runProbes(model, id, step, pt.Evals, &st.Metrics); err != nil {
+				stop(step, "probing: %v", err)
+				return false
+			}
+		}
 		return true
 	}
 	first := st.Step

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gradbench/gradbench/experiments/spec"
 	"github.com/gradbench/gradbench/experiments/store"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // blrSpec is a small model spec: BLR on the breast-cancer data with a
@@ -398,5 +399,93 @@ func TestCommonRandomNumbers(t *testing.T) {
 				t.Errorf("seeds 0 and 1 saw the same minibatches")
 			}
 		})
+	}
+}
+
+// TestProbesDisARMBelowARM compares DisARM and ARM at shared parameters
+// along a short DisARM trajectory of a small Bernoulli VAE (probe_draws
+// 400 at 5 checkpoints). DisARM is ARM Rao-Blackwellised, so its variance
+// is never larger: the test fails if, at some checkpoint, DisARM's
+// interval lies wholly above ARM's, with intervals at level 1 − 0.01/(2·5)
+// rebuilt from the stored 95% ones (Student t, 9 degrees of freedom), so
+// its false-alarm rate is at most 1% (Bonferroni over the checkpoints and
+// both one-sided misses). It also checks that every estimator is probed at
+// every checkpoint of the reference run, and only there.
+func TestProbesDisARMBelowARM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads MNIST")
+	}
+	text := `name = "probe"
+seed = 11
+
+[model]
+kind = "vae-bernoulli"
+estimators = ["disarm", "arm"]
+optimizer = "adam"
+learning_rate = 1e-3
+steps = 40
+batch = 8
+n = 1
+latent = 12
+eval_every = 10
+objective_samples = 2
+train_images = 10
+test_images = 10
+probe_draws = 400
+seeds = 1
+`
+	s, err := spec.Parse("probe.toml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := Prepare(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := x.execute(context.Background(), x.Runs, nil, Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type key struct {
+		label string
+		step  int
+	}
+	v := map[key][3]float64{}
+	for _, m := range res[0].Metrics {
+		k := key{m.Estimator, m.Step}
+		e := v[k]
+		switch m.Name {
+		case "probe_var_enc":
+			e[0] = m.Value
+		case "probe_var_enc_lo":
+			e[1] = m.Value
+		case "probe_var_enc_hi":
+			e[2] = m.Value
+		}
+		v[k] = e
+	}
+	for _, m := range res[1].Metrics {
+		if strings.HasPrefix(m.Name, "probe_") {
+			t.Fatalf("the arm run has probe metrics: %+v", m)
+		}
+	}
+	t95 := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: 9}.Quantile(0.975)
+	tk := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: 9}.Quantile(1 - 0.01/(2*5))
+	steps := 0
+	for step := 0; step <= 40; step += 10 {
+		d, a := v[key{"disarm", step}], v[key{"arm", step}]
+		if !(d[0] > 0 && a[0] > 0) {
+			t.Fatalf("step %d: probes disarm %v, arm %v", step, d, a)
+		}
+		dLo := d[0] - (d[2]-d[0])/t95*tk
+		aHi := a[0] + (a[2]-a[0])/t95*tk
+		t.Logf("step %d: disarm %.4g [%.4g, %.4g], arm %.4g [%.4g, %.4g]", step, d[0], d[1], d[2], a[0], a[1], a[2])
+		if dLo > aHi {
+			t.Errorf("step %d: DisARM's variance %.4g (lower end %.4g) is above ARM's %.4g (upper end %.4g)", step, d[0], dLo, a[0], aHi)
+		}
+		steps++
+	}
+	if steps != 5 || len(v) != 10 {
+		t.Errorf("%d probe points, want 2 estimators × 5 checkpoints", len(v))
 	}
 }

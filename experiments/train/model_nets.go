@@ -19,7 +19,9 @@ import (
 	"github.com/gradbench/gradbench/experiments/models/vae"
 	"github.com/gradbench/gradbench/experiments/optim"
 	"github.com/gradbench/gradbench/experiments/spec"
+	"github.com/gradbench/gradbench/experiments/stats"
 	"github.com/gradbench/gradbench/experiments/store"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // prepareModel validates a [model] spec and loads its data: Bayesian
@@ -125,6 +127,17 @@ func prepareModel(s *spec.Spec) (*Experiment, error) {
 		if err := estimators.Check(est.Info(), family, f, samples(m, e)); err != nil {
 			return fail("estimator %s: %v", e.Label, err)
 		}
+		if m.ProbeDraws > 0 {
+			x.probes = append(x.probes, probe{label: e.Label, name: e.Name, opts: e.Options, n: samples(m, e)})
+		}
+	}
+	x.probeDraws = m.ProbeDraws
+	if m.ProbeDraws > 0 {
+		// A probe experiment trains the reference trajectory only: the
+		// first estimator's runs; the others are measured along it.
+		x.Runs = x.Runs[:m.Seeds]
+		x.summary = fmt.Sprintf("%s model, the %s trajectory (%d seeds × %d steps) probed by %d estimators",
+			m.Kind, m.Estimators[0].Label, m.Seeds, m.Steps, len(m.Estimators))
 	}
 	return x, nil
 }
@@ -401,6 +414,38 @@ func (v *bvaeModel) Evaluate(est estimators.Estimator, r *Streams) (Evaluation, 
 		ev.Metrics = append(ev.Metrics, store.KV{Name: "var_enc", Value: vr})
 	}
 	return ev, nil
+}
+
+// probe measures est's encoder-gradient variance at the current
+// parameters: one minibatch of training images drawn with data() (shared by
+// every probe of the step), blocks blocks of draws/blocks draws each, every
+// block on the same binarisation (a fresh data() generator) with est's
+// draws from one rng() generator. The variance is the mean of the blocks'
+// variances, and its 95% interval the Student-t interval of that mean
+// (blocks − 1 degrees of freedom), its lower end clipped at 0.
+func (v *bvaeModel) probe(est estimators.Estimator, n, draws, blocks int, data, rng func() *rand.Rand) (vr, lo, hi float64, nonfinite int, err error) {
+	P := mnist.Pixels
+	pick := data()
+	for k := range v.spec.Batch {
+		copy(v.vbatch[k*P:(k+1)*P], v.train.Image(pick.IntN(v.train.Len())))
+	}
+	bin := pick.Uint64()
+	old := v.b.Samples
+	v.b.Samples = n
+	defer func() { v.b.Samples = old }()
+	r := rng()
+	var m stats.Moments
+	for range blocks {
+		vb, nf, err := v.b.EncoderGradVariance(v.vbatch, est, draws/blocks, rand.New(rand.NewPCG(bin, 1)), r)
+		if err != nil {
+			return 0, 0, 0, 0, err
+		}
+		nonfinite += nf
+		m.Add(vb)
+	}
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(blocks - 1)}.Quantile(0.975)
+	half := t * m.SD() / math.Sqrt(float64(blocks))
+	return m.Mean(), max(0, m.Mean()-half), m.Mean() + half, nonfinite, nil
 }
 
 // batchHash returns a hash of the minibatch of the last step: the examples

@@ -17,7 +17,7 @@ import (
 func init() {
 	register(&command{
 		name:    "table",
-		args:    "[-format text|markdown|latex|csv] [-layout full|summary] [-baseline EST] [-by COLS] [-cost] RESULTS",
+		args:    "[-format text|markdown|latex|csv] [-layout full|summary|probes] [-baseline EST] [-by COLS] [-cost] RESULTS",
 		summary: "print the table of a results folder (training results: the objective at the last step)",
 		run:     runTable,
 	})
@@ -27,7 +27,7 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 	c := commands["table"]
 	fset := newFlagSet(c.name, c.args, c.summary, stderr)
 	format := fset.String("format", "text", "output `format`: text, markdown, latex or csv")
-	layout := fset.String("layout", "full", "`layout`: full (every statistic of every cell) or summary (variance per estimator side by side)")
+	layout := fset.String("layout", "full", "`layout`: full (every statistic of every cell; the last step of training runs), summary (variance per estimator side by side) or probes (a model experiment's estimators compared at shared parameters)")
 	baseline := fset.String("baseline", "", "summary layout: the `estimator` label whose variance the others are divided by")
 	by := fset.String("by", "", "summary layout: comma-separated grouping `columns` (default "+strings.Join(report.DefaultBy, ",")+")")
 	cost := fset.Bool("cost", false, "summary layout: report variance × evaluations per estimate (cost-normalised variance)")
@@ -41,8 +41,8 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return &UsageError{Err: err}
 	}
-	if *layout != "full" && *layout != "summary" {
-		return usagef("unknown layout %q (want full or summary)", *layout)
+	if *layout != "full" && *layout != "summary" && *layout != "probes" {
+		return usagef("unknown layout %q (want full, summary or probes)", *layout)
 	}
 	if *layout == "full" && (*baseline != "" || *by != "" || *cost) {
 		return usagef("-baseline, -by and -cost apply to -layout summary")
@@ -57,6 +57,19 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 	kind, err := store.KindOf(dir)
 	if err != nil {
 		return &UsageError{Err: fmt.Errorf("%s: %w", filepath.Join(dir, store.MetaFile), err)}
+	}
+	if *layout == "probes" {
+		if kind != store.KindModel {
+			return usagef("%s holds a %s experiment: -layout probes applies to model experiments with probe_draws", dir, kind)
+		}
+		ms, err := store.LoadMetrics(dir)
+		if err != nil {
+			return &UsageError{Err: err}
+		}
+		if !report.HasProbes(ms) {
+			return usagef("%s has no probes (its spec sets no probe_draws)", dir)
+		}
+		return report.Probes(ms).Write(stdout, f)
 	}
 	if kind == store.KindTrain || kind == store.KindModel {
 		if *layout != "full" {
