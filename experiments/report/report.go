@@ -2,8 +2,11 @@
 // tables: the full layout, one line per cell × gradient component with every
 // statistic and its uncertainty, and the summary layout, the variance of
 // each estimator side by side per group of cells with its confidence
-// interval and its ratio to a baseline estimator. Tables are
-// experiments/table values, written as text, Markdown, LaTeX or CSV.
+// interval and its ratio to a baseline estimator; for training runs
+// (curves.csv) the objective at the last step (Final); and the provenance
+// of results folders (meta.json). Tables are experiments/table values,
+// written as text, Markdown, LaTeX or CSV. The paper's claims, which draw
+// verdicts from these results, are in experiments/claims.
 package report
 
 import (
@@ -23,6 +26,12 @@ const NA = "n/a"
 // Num formats v with four significant digits, without an exponent for
 // magnitudes between 10⁻³ and 10⁶; NaN is NA and ±Inf is "inf" or "-inf".
 func Num(v float64) string { return sig(v, 4, true) }
+
+// Sig formats v with digits significant digits (at least 1), trailing
+// zeros dropped, in fixed notation for magnitudes between 10⁻³ and 10⁶ and
+// with an exponent otherwise; NaN is NA and ±Inf is "inf" or "-inf". Num is
+// Sig(v, 4).
+func Sig(v float64, digits int) string { return sig(v, max(digits, 1), true) }
 
 // sig formats v with digits significant digits, dropping trailing zeros
 // if trim.

@@ -53,16 +53,31 @@ type Table struct {
 	LaTeXColumns string
 	// LaTeXLabel, if set, is the \label of the LaTeX table.
 	LaTeXLabel string
+	// KeyColumns is the number of leading columns that identify a row
+	// (the setting, as opposed to the measured values), repeated in every
+	// part when the LaTeX output is split; 0 means the leading
+	// left-aligned columns, or the first column if all are left-aligned.
+	KeyColumns int
+	// LongTable sets the LaTeX output as a longtable, whose rows break
+	// across pages, whatever its estimated height.
+	LongTable bool
+	// Page is the page the LaTeX output must fit; nil means DefaultPage.
+	Page *Page
 }
 
 // Append adds a row.
 func (t *Table) Append(row ...string) { t.Rows = append(t.Rows, row) }
 
-// Write renders the table to w in format f.
+// Write renders the table to w in format f. Text is at the table's natural
+// width (see WriteText to fit a terminal). LaTeX fits the page (Page): a
+// table too wide for it has its constant text columns moved into the caption,
+// is transposed or is split into several tabulars, and a tall one is a
+// longtable (see the layout rules in latex.go); Markdown and CSV are always
+// the whole table as it is.
 func (t *Table) Write(w io.Writer, f Format) error {
 	switch f {
 	case Text, Markdown:
-		return t.writeTablewriter(w, f)
+		return t.writeTablewriter(w, f, t.Rows, t.Header)
 	case LaTeX:
 		return t.writeLaTeX(w)
 	case CSV:
@@ -90,7 +105,9 @@ func (t *Table) alignments() tw.Alignment {
 	return al
 }
 
-func (t *Table) writeTablewriter(w io.Writer, f Format) error {
+// writeTablewriter renders t's caption and the given header and rows (t's
+// own, or wrapped copies) with tablewriter.
+func (t *Table) writeTablewriter(w io.Writer, f Format, rows [][]string, header []string) error {
 	if t.Caption != "" {
 		c := t.Caption
 		if f == Markdown {
@@ -111,8 +128,8 @@ func (t *Table) writeTablewriter(w io.Writer, f Format) error {
 		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
 	}
 	tab := tablewriter.NewTable(w, opts...)
-	tab.Header(toAny(t.Header)...)
-	for _, r := range t.Rows {
+	tab.Header(toAny(header)...)
+	for _, r := range rows {
 		if err := tab.Append(toAny(r)...); err != nil {
 			return err
 		}
@@ -139,43 +156,3 @@ var latexEscaper = strings.NewReplacer(
 
 // EscapeLaTeX escapes s for use as text in a LaTeX document.
 func EscapeLaTeX(s string) string { return latexEscaper.Replace(s) }
-
-func (t *Table) writeLaTeX(w io.Writer) error {
-	var b strings.Builder
-	spec := make([]byte, len(t.Header))
-	for i := range spec {
-		spec[i] = 'l'
-		if i < len(t.RightAlign) && t.RightAlign[i] {
-			spec[i] = 'r'
-		}
-	}
-	b.WriteString("\\begin{table}[htbp]\n\\centering\n\\small\n")
-	if t.Caption != "" {
-		fmt.Fprintf(&b, "\\caption{%s}\n", EscapeLaTeX(t.Caption))
-	}
-	if t.LaTeXLabel != "" {
-		fmt.Fprintf(&b, "\\label{%s}\n", t.LaTeXLabel)
-	}
-	colSpec := string(spec)
-	if t.LaTeXColumns != "" {
-		colSpec = t.LaTeXColumns
-	}
-	fmt.Fprintf(&b, "\\begin{tabular}{%s}\n\\toprule\n", colSpec)
-	row := func(cells []string) {
-		for i, c := range cells {
-			if i > 0 {
-				b.WriteString(" & ")
-			}
-			b.WriteString(EscapeLaTeX(c))
-		}
-		b.WriteString(" \\\\\n")
-	}
-	row(t.Header)
-	b.WriteString("\\midrule\n")
-	for _, r := range t.Rows {
-		row(r)
-	}
-	b.WriteString("\\bottomrule\n\\end{tabular}\n\\end{table}\n")
-	_, err := io.WriteString(w, b.String())
-	return err
-}

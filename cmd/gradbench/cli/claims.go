@@ -4,15 +4,15 @@ import (
 	"io"
 	"os"
 
-	"github.com/gradbench/gradbench/experiments/report"
+	"github.com/gradbench/gradbench/experiments/claims"
 	"github.com/gradbench/gradbench/experiments/table"
 )
 
 func init() {
 	register(&command{
 		name:    "claims",
-		args:    "[-results DIR] [-format text|markdown|latex|csv]",
-		summary: "print the table of the seed text's claims, each with what its experiments measured",
+		args:    "[-results DIR] [-format text|markdown|latex|csv] [-width N] [-tests]",
+		summary: "print the table of the seed text's claims, each with what its experiments measured, its test and its verdict",
 		run:     runClaims,
 	})
 }
@@ -22,11 +22,16 @@ func runClaims(stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet(c.name, c.args, c.summary+`.
 It reads the results of claims-continuous, claims-step, fig2-quadratic,
 fig3-gaussian and fig3-cos under the results folder, and, each row when
-its results exist: claim (e) from discrete-categorical and
-discrete-bernoulli3, (f) from vae-gaussian, (g) from blr, and (h) from
-vae-bernoulli-linear and vae-bernoulli-nonlinear.`, stderr)
+its results exist: claim (e) from discrete-categorical, discrete-bernoulli3
+and discrete-toy-variance, (f) from vae-gaussian, (g) from blr, and (h) from
+vae-bernoulli-linear and vae-bernoulli-nonlinear. Every verdict comes from
+the tests of one Holm family (family-wise error rate 5%); -tests lists them.
+Text is one block per claim, wrapped to the width of the terminal;
+-width 0 prints the full-width table, one line per claim.`, stderr)
 	dir := fs.String("results", "results", "the results `folder` holding the experiments' folders")
 	format := fs.String("format", "text", "output `format`: text, markdown, latex or csv")
+	width := fs.Int("width", -1, widthUsage)
+	tests := fs.Bool("tests", false, "print the family of tests (hypothesis, test, p-value, Holm-adjusted p-value, outcome) instead of the claims")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -40,9 +45,15 @@ vae-bernoulli-linear and vae-bernoulli-nonlinear.`, stderr)
 	if _, err := os.Stat(*dir); err != nil {
 		return usagef("claims: %v", err)
 	}
-	t, err := report.Claims(*dir)
+	res, err := claims.Evaluate(*dir)
 	if err != nil {
 		return &UsageError{Err: err}
 	}
-	return t.Write(stdout, f)
+	if *tests {
+		if f == table.Text {
+			return res.TestsTable().WriteText(stdout, textWidth(stdout, *width))
+		}
+		return res.TestsTable().Write(stdout, f)
+	}
+	return res.Write(stdout, f, textWidth(stdout, *width))
 }

@@ -16,7 +16,7 @@ import (
 func init() {
 	register(&command{
 		name:    "list",
-		args:    "[-format text|markdown|latex|csv]",
+		args:    "[-format text|markdown|latex|csv] [-width N]",
 		summary: "list estimators, distributions, objectives and which estimator applies to which family",
 		run:     runList,
 	})
@@ -59,6 +59,7 @@ func runList(stdout, stderr io.Writer, args []string) error {
 	c := commands["list"]
 	fs := newFlagSet(c.name, c.args, c.summary, stderr)
 	format := fs.String("format", "text", "output `format`: text, markdown, latex or csv")
+	widthFlag := fs.Int("width", -1, widthUsage)
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -69,13 +70,54 @@ func runList(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return &UsageError{Err: err}
 	}
-	for _, t := range ListTables() {
-		if err := t.Write(stdout, f); err != nil {
+	tables := ListTables()
+	if f != table.Text {
+		for _, t := range tables {
+			if err := t.Write(stdout, f); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout)
+		}
+		return nil
+	}
+	return writeListText(stdout, tables, textWidth(stdout, *widthFlag))
+}
+
+// writeListText writes the tables of ListTables as text no wider than width
+// (0: no limit). The applicability matrix, one column per estimator, is
+// the widest; when it does not fit it becomes a list of the estimators
+// that apply to each family.
+func writeListText(w io.Writer, tables []*table.Table, width int) error {
+	for i, t := range tables {
+		if i == len(tables)-1 && width > 0 && t.TextWidth() > width {
+			t = applicabilityList(t)
+		}
+		if err := t.WriteText(w, width); err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout)
+		fmt.Fprintln(w)
 	}
 	return nil
+}
+
+// applicabilityList turns the applicability matrix (family × estimator,
+// "x" where applicable) into two columns: each family and the estimators
+// that apply to it.
+func applicabilityList(m *table.Table) *table.Table {
+	l := &table.Table{
+		Caption: "Applicability (the estimators that apply to each family, objective permitting)",
+		Header:  []string{"family", "applicable estimators"},
+	}
+	for _, r := range m.Rows {
+		var names []string
+		for j, mark := range r[1:] {
+			if mark == "x" {
+				names = append(names, m.Header[j+1])
+			}
+		}
+		l.Append(r[0], strings.Join(names, ", "))
+	}
+	return l
 }
 
 // ListTables returns the tables "gradbench list" prints: the estimators, the

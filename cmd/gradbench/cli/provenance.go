@@ -10,12 +10,13 @@ import (
 func init() {
 	register(&command{
 		name:    "provenance",
-		args:    "[-format text|markdown|latex|csv] RESULTS...",
+		args:    "[-format text|markdown|latex|csv] [-width N] RESULTS...",
 		summary: "print the metadata of results folders: spec hash, seed, profile, commit, Go version, platform",
 		run: func(stdout, stderr io.Writer, args []string) error {
 			c := commands["provenance"]
 			fs := newFlagSet(c.name, c.args, c.summary, stderr)
 			format := fs.String("format", "text", "output `format`: text, markdown, latex or csv")
+			width := fs.Int("width", -1, widthUsage)
 			if help, err := parseFlags(fs, args); help || err != nil {
 				return err
 			}
@@ -30,6 +31,9 @@ func init() {
 			t, err := report.Provenance(fs.Args())
 			if err != nil {
 				return &UsageError{Err: err}
+			}
+			if f == table.Text {
+				return t.WriteText(stdout, textWidth(stdout, *width))
 			}
 			return t.Write(stdout, f)
 		},

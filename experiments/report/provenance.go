@@ -1,0 +1,43 @@
+package report
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/gradbench/gradbench/experiments/store"
+	"github.com/gradbench/gradbench/experiments/table"
+)
+
+// Provenance returns a table of the metadata of results folders: the
+// experiment, its spec's SHA-256 (abbreviated), seed, profile, commit, Go
+// version and platform, and wall time.
+func Provenance(dirs []string) (*table.Table, error) {
+	t := &table.Table{
+		Caption:    "Provenance of the results (from each folder's meta.json)",
+		Header:     []string{"experiment", "spec sha256", "seed", "profile", "commit", "go", "platform", "workers", "wall time"},
+		LaTeXLabel: "tab:provenance",
+	}
+	for _, d := range dirs {
+		m, err := store.LoadMeta(d)
+		if err != nil {
+			return nil, fmt.Errorf("provenance: %s: %w", filepath.Join(d, store.MetaFile), err)
+		}
+		profile := m.Profile
+		if profile == "" {
+			profile = "full"
+		}
+		commit := m.Commit
+		if len(commit) > 12 {
+			commit = commit[:12]
+		}
+		if m.Dirty {
+			commit += "+"
+		}
+		sha := m.SpecSHA256
+		if len(sha) > 12 {
+			sha = sha[:12]
+		}
+		t.Append(m.Experiment, sha, fmt.Sprint(m.Seed), profile, commit, m.GoVersion, m.GOOS+"/"+m.GOARCH, fmt.Sprint(m.Workers), m.End.Sub(m.Start).Round(1e7).String())
+	}
+	return t, nil
+}
