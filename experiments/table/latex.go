@@ -88,7 +88,7 @@ func (p *latexPart) width(pg Page) float64 {
 // baseline per line of the header and rows (cells of fixed-width p columns
 // wrap), and the three booktabs rules.
 func (p *latexPart) height(pg Page) float64 {
-	fixed := fixedWidths(p.spec)
+	fixed := fixedWidths(p.spec, pg)
 	lines := 0
 	for _, r := range append([][]string{p.header}, p.rows...) {
 		h := 1
@@ -105,9 +105,10 @@ func (p *latexPart) height(pg Page) float64 {
 }
 
 // fixedWidths parses a tabular column specification and returns, per
-// column, its width in points for p, m and b columns and 0 for the others
-// (l, c, r, X, …). It returns nil for a specification it does not follow.
-func fixedWidths(spec string) []float64 {
+// column, its width in points on pg for p, m and b columns and 0 for the
+// others (l, c, r, X, …). It returns nil for a specification it does not
+// follow.
+func fixedWidths(spec string, pg Page) []float64 {
 	if spec == "" {
 		return nil
 	}
@@ -126,7 +127,7 @@ func fixedWidths(spec string) []float64 {
 			if n == 0 {
 				return nil
 			}
-			w = append(w, parseLength(arg))
+			w = append(w, parseLength(arg, pg))
 			i += n
 		default:
 			if c < 'A' || c > 'z' {
@@ -159,14 +160,18 @@ func braced(s string) (string, int) {
 	return "", 0
 }
 
-// parseLength converts a TeX length such as "3.2cm" to points; 0 for
-// lengths it does not know (e.g. "0.3\linewidth").
-func parseLength(s string) float64 {
-	units := map[string]float64{"pt": 1, "cm": 72.27 / 2.54, "mm": 72.27 / 25.4, "in": 72.27, "bp": 72.27 / 72, "em": 10}
+// parseLength converts a TeX length such as "3.2cm" or "0.3\linewidth" to
+// points on pg; 0 for lengths it does not know.
+func parseLength(s string, pg Page) float64 {
+	units := map[string]float64{"pt": 1, "cm": 72.27 / 2.54, "mm": 72.27 / 25.4, "in": 72.27, "bp": 72.27 / 72, "em": pg.FontSize,
+		`\linewidth`: pg.TextWidth, `\textwidth`: pg.TextWidth, `\columnwidth`: pg.TextWidth}
 	s = strings.TrimSpace(s)
 	for u, f := range units {
 		if v, ok := strings.CutSuffix(s, u); ok {
-			if x, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+			if v = strings.TrimSpace(v); v == "" {
+				return f
+			}
+			if x, err := strconv.ParseFloat(v, 64); err == nil {
 				return x * f
 			}
 		}

@@ -197,10 +197,10 @@ func TestFixedWidths(t *testing.T) {
 		{"lrr", []float64{0, 0, 0}},
 		{">{\\raggedright\\arraybackslash}p{1in}|r@{}l", []float64{72.27, 0, 0}},
 		{"p{10pt}m{1cm}", []float64{10, 72.27 / 2.54}},
-		{"p{0.3\\linewidth}", []float64{0}},
+		{"p{0.5\\linewidth}p{\\textwidth}p{2ex}", []float64{0.5 * DefaultPage.TextWidth, DefaultPage.TextWidth, 0}},
 		{"p{1in", nil},
 	} {
-		got := fixedWidths(tc.spec)
+		got := fixedWidths(tc.spec, DefaultPage)
 		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("fixedWidths(%q) = %v, want %v", tc.spec, got, tc.want)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -390,7 +391,8 @@ func TestCommonRandomNumbers(t *testing.T) {
 				}
 				a, b := res[id.Index].Metrics, res[f.Index].Metrics
 				for k := range a {
-					if a[k].Step == 0 && a[k].Name != "var_enc" && a[k].Name != "var_mu" && a[k].Name != "var_logs" && a[k].Value != b[k].Value {
+					same := a[k].Value == b[k].Value || (math.IsNaN(a[k].Value) && math.IsNaN(b[k].Value))
+					if a[k].Step == 0 && a[k].Name != "var_enc" && a[k].Name != "var_mu" && a[k].Name != "var_logs" && !same {
 						t.Errorf("%s and %s: %s at step 0: %v and %v", id, f, a[k].Name, a[k].Value, b[k].Value)
 					}
 				}
@@ -409,8 +411,8 @@ func TestCommonRandomNumbers(t *testing.T) {
 // interval lies wholly above ARM's, with intervals at level 1 − 0.01/(2·5)
 // rebuilt from the stored 95% ones (Student t, 9 degrees of freedom), so
 // its false-alarm rate is at most 1% (Bonferroni over the checkpoints and
-// both one-sided misses). It also checks that every estimator is probed at
-// every checkpoint of the reference run, and only there.
+// both one-sided misses). It also checks that only the reference run
+// trains and every estimator is probed at each of its checkpoints.
 func TestProbesDisARMBelowARM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads MNIST")
@@ -464,10 +466,8 @@ seeds = 1
 		}
 		v[k] = e
 	}
-	for _, m := range res[1].Metrics {
-		if strings.HasPrefix(m.Name, "probe_") {
-			t.Fatalf("the arm run has probe metrics: %+v", m)
-		}
+	if len(res) != 1 || res[0].ID.Estimator.Label != "disarm" {
+		t.Fatalf("%d runs, want the disarm trajectory only", len(res))
 	}
 	t95 := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: 9}.Quantile(0.975)
 	tk := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: 9}.Quantile(1 - 0.01/(2*5))
