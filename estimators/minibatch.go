@@ -84,6 +84,7 @@ func EstimateMinibatch(e Estimator, grads []float64, ps []dist.Distribution, f M
 type minibatchScratch struct {
 	xs, vals []float64
 	idx      []int
+	us, g    []float64 // antithetic paths: the uniforms, one pair's logit gradient
 }
 
 // rows sizes the scratch for r points of dimension d.
@@ -118,58 +119,74 @@ func checkMinibatch(e Estimator, ps []dist.Distribution, f Minibatch, n int, bin
 	return nil
 }
 
+// pairs runs the minibatch path of an antithetic estimator (ARM, DisARM):
+// for every example i and sample s it calls draw(bp, b1, b2, us) to draw
+// the pair's points b1, b2 (and keep its uniforms in us, Dim values) in the
+// per-example order, evaluates all 2nB points in one Values call, and
+// calls grad(bp, f(b1), f(b2), n, b1, b2, us, g) to write the pair's
+// gradient with respect to the logits into g (divided by n, as Estimate
+// does), which it then maps to the parameters.
+func (s *minibatchScratch) pairs(grads []float64, ps []dist.Distribution, f Minibatch, n int,
+	draw func(bp dist.Binary, b1, b2, us []float64),
+	grad func(bp dist.Binary, fb1, fb2, n float64, b1, b2, us, g []float64)) Cost {
+	B, d, P := len(ps), ps[0].Dim(), ps[0].NumParams()
+	s.rows(2*n*B, d)
+	s.us, s.g = grow(s.us, n*B*d), grow(s.g, d)
+	xs := s.xs
+	for i, p := range ps {
+		bp := p.(dist.Binary)
+		for k := range n {
+			r := 2 * (i*n + k)
+			draw(bp, xs[r*d:(r+1)*d], xs[(r+1)*d:(r+2)*d], s.us[(i*n+k)*d:(i*n+k+1)*d])
+			s.idx[r], s.idx[r+1] = i, i
+		}
+	}
+	f.Values(s.vals, xs, s.idx)
+	for i, p := range ps {
+		bp := p.(dist.Binary)
+		g := grads[i*P : (i+1)*P]
+		zero(g)
+		for k := range n {
+			r := 2 * (i*n + k)
+			grad(bp, s.vals[r], s.vals[r+1], float64(n), xs[r*d:(r+1)*d], xs[(r+1)*d:(r+2)*d],
+				s.us[(i*n+k)*d:(i*n+k+1)*d], s.g)
+			bp.LogitVJP(g, s.g)
+		}
+	}
+	return Cost{F: 2 * n * B}
+}
+
 // EstimateMinibatch is DisARM's minibatch path: the 2n antithetic points
 // of every example go through one Values call.
 func (e *DisARM) EstimateMinibatch(grads []float64, ps []dist.Distribution, f Minibatch, n int, rng *rand.Rand) (Cost, error) {
 	if err := checkMinibatch(e, ps, f, n, true); err != nil {
 		return Cost{}, err
 	}
-	B, d, P := len(ps), ps[0].Dim(), ps[0].NumParams()
-	e.mb.rows(2*n*B, d)
-	xs := e.mb.xs
-	for i, p := range ps {
-		bp := p.(dist.Binary)
-		for s := range n {
-			r := 2 * (i*n + s)
-			b1, b2 := xs[r*d:(r+1)*d], xs[(r+1)*d:(r+2)*d]
-			for k := range d {
-				u := rng.Float64()
-				th := sigmoidF(bp.LogitAt(k))
-				b1[k], b2[k] = 0, 0
-				if u < th {
-					b1[k] = 1
-				}
-				if 1-u < th {
-					b2[k] = 1
-				}
+	return e.mb.pairs(grads, ps, f, n, func(bp dist.Binary, b1, b2, _ []float64) {
+		for k := range b1 {
+			u := rng.Float64()
+			th := sigmoidF(bp.LogitAt(k))
+			b1[k], b2[k] = 0, 0
+			if u < th {
+				b1[k] = 1
 			}
-			e.mb.idx[r], e.mb.idx[r+1] = i, i
-		}
-	}
-	f.Values(e.mb.vals, xs, e.mb.idx)
-	e.g = grow(e.g, d)
-	for i, p := range ps {
-		bp := p.(dist.Binary)
-		grad := grads[i*P : (i+1)*P]
-		zero(grad)
-		for s := range n {
-			r := 2 * (i*n + s)
-			b1, b2 := xs[r*d:(r+1)*d], xs[(r+1)*d:(r+2)*d]
-			w := 0.5 * (e.mb.vals[r] - e.mb.vals[r+1]) / float64(n)
-			for k := range d {
-				e.g[k] = 0
-				if b1[k] != b2[k] {
-					sk := sigmoidF(math.Abs(bp.LogitAt(k)))
-					if b2[k] == 1 {
-						sk = -sk
-					}
-					e.g[k] = w * sk
-				}
+			if 1-u < th {
+				b2[k] = 1
 			}
-			bp.LogitVJP(grad, e.g)
 		}
-	}
-	return Cost{F: 2 * n * B}, nil
+	}, func(bp dist.Binary, fb1, fb2, n float64, b1, b2, _, g []float64) {
+		w := 0.5 * (fb1 - fb2) / n
+		for k := range g {
+			g[k] = 0
+			if b1[k] != b2[k] {
+				sk := sigmoidF(math.Abs(bp.LogitAt(k)))
+				if b2[k] == 1 {
+					sk = -sk
+				}
+				g[k] = w * sk
+			}
+		}
+	}), nil
 }
 
 // EstimateMinibatch is ARM's minibatch path: the 2n antithetic points of
@@ -178,47 +195,25 @@ func (e *ARM) EstimateMinibatch(grads []float64, ps []dist.Distribution, f Minib
 	if err := checkMinibatch(e, ps, f, n, true); err != nil {
 		return Cost{}, err
 	}
-	B, d, P := len(ps), ps[0].Dim(), ps[0].NumParams()
-	e.mb.rows(2*n*B, d)
-	xs := e.mb.xs
-	e.us = grow(e.us, n*B*d)
-	for i, p := range ps {
-		bp := p.(dist.Binary)
-		for s := range n {
-			r := 2 * (i*n + s)
-			b1, b2 := xs[r*d:(r+1)*d], xs[(r+1)*d:(r+2)*d]
-			us := e.us[(i*n+s)*d : (i*n+s+1)*d]
-			for k := range d {
-				u := rng.Float64()
-				a := bp.LogitAt(k)
-				us[k] = u
-				b1[k], b2[k] = 0, 0
-				if u > sigmoidF(-a) {
-					b1[k] = 1
-				}
-				if u < sigmoidF(a) {
-					b2[k] = 1
-				}
+	return e.mb.pairs(grads, ps, f, n, func(bp dist.Binary, b1, b2, us []float64) {
+		for k := range b1 {
+			u := rng.Float64()
+			a := bp.LogitAt(k)
+			us[k] = u
+			b1[k], b2[k] = 0, 0
+			if u > sigmoidF(-a) {
+				b1[k] = 1
 			}
-			e.mb.idx[r], e.mb.idx[r+1] = i, i
-		}
-	}
-	f.Values(e.mb.vals, xs, e.mb.idx)
-	e.g = grow(e.g, d)
-	for i, p := range ps {
-		bp := p.(dist.Binary)
-		grad := grads[i*P : (i+1)*P]
-		zero(grad)
-		for s := range n {
-			r := 2 * (i*n + s)
-			w := (e.mb.vals[r] - e.mb.vals[r+1]) / float64(n)
-			for k, u := range e.us[(i*n+s)*d : (i*n+s+1)*d] {
-				e.g[k] = w * (u - 0.5)
+			if u < sigmoidF(a) {
+				b2[k] = 1
 			}
-			bp.LogitVJP(grad, e.g)
 		}
-	}
-	return Cost{F: 2 * n * B}, nil
+	}, func(_ dist.Binary, fb1, fb2, n float64, _, _, us, g []float64) {
+		w := (fb1 - fb2) / n
+		for k, u := range us {
+			g[k] = w * (u - 0.5)
+		}
+	}), nil
 }
 
 // EstimateMinibatch is the minibatch path of score+loo: the n samples of
