@@ -42,7 +42,10 @@ import (
 //     objectives that implement objective.Hessian (the others have a
 //     diagonal Hessian, so nothing changes for them). Under a family with
 //     independent coordinates E[h] and G are the same as with the diagonal,
-//     so the estimate stays unbiased.
+//     so the estimate stays unbiased. Under the one-hot categorical, whose
+//     coordinates are dependent (Cov[x_j, x_k] = −π_j π_k), they are not:
+//     FullHessian with an objective.Hessian objective there is unsupported
+//     (ErrUnsupported).
 //   - FreshSamples = m > 0 re-estimates the coefficient at every estimate
 //     from m fresh samples instead of the running sums: one scalar per
 //     parameter group (the components whose ParamNames share the part
@@ -178,6 +181,9 @@ func (e *Delta) Estimate(grad []float64, p dist.Distribution, f objective.Object
 	rp, ok3 := p.(dist.Reparameterized)
 	if !ok || !ok2 || (e.Pathwise && !ok3) || n < 1 {
 		return Cost{}, Check(e.Info(), p, f, n)
+	}
+	if _, dense := f.(objective.Hessian); e.FullHessian && dense && !independentCoordinates(p) {
+		return Cost{}, Unsupported("delta", "hessian = full needs a family with independent coordinates; those of %s are dependent, and the off-diagonal terms' expectation needs their covariances", p.Name())
 	}
 	checkGrad(grad, p)
 	d, np := p.Dim(), p.NumParams()
@@ -417,4 +423,16 @@ func init() {
 		e.FullHessian, e.FreshSamples = hessian == "full", m
 		return e, nil
 	})
+}
+
+// independentCoordinates reports whether the coordinates of x ~ p are
+// independent, so that the family's per-coordinate Moments determine the
+// expectation of any quadratic form in x − E[x]: false for the one-hot
+// categorical, the one family with dependent coordinates and Moments.
+func independentCoordinates(p dist.Distribution) bool {
+	switch p.(type) {
+	case dist.OneHot, *dist.OneHot:
+		return false
+	}
+	return true
 }

@@ -27,8 +27,8 @@ import (
 // minimises the variance. That gradient is exact: Σ_j ĝ_j ∂ĝ_j/∂ψ is the
 // ψ-derivative, at fixed ĝ, of (∂z/∂θ ĝ)·∇c(z) − (∂z̃/∂θ ĝ)·∇c(z̃) − c(z̃)
 // (∇θ log p·ĝ), computed with the families' tangents, the objective's
-// diagonal Hessian for τ, and hand-written second-order derivatives of the
-// network.
+// Hessian for τ (objective.Hessian where f implements it, else its
+// diagonal), and hand-written second-order derivatives of the network.
 //
 // RelaxCV implements Adaptive and Stateful; its state is η, log τ, the
 // network, the Adam moments and step count, and the frozen flag. With lr = 0
@@ -51,6 +51,7 @@ type RelaxCV struct {
 	u, v, z, zt, b, x, xt, gx, gxt, dzx, dzxt, cz, czt []float64
 	s, gi, a, at                                       []float64
 	xa, xtau, xat, hx                                  []float64
+	hfull                                              []float64 // d×d Hessian, for objective.Hessian
 	hid, hidA                                          []float64
 }
 
@@ -125,7 +126,7 @@ func (e *RelaxCV) Clone() Estimator {
 	c.adamV = append([]float64(nil), e.adamV...)
 	c.dpsi = append([]float64(nil), e.dpsi...)
 	c.u, c.v, c.z, c.zt, c.b, c.x, c.xt, c.gx, c.gxt, c.dzx, c.dzxt, c.cz, c.czt = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
-	c.s, c.gi, c.a, c.at, c.xa, c.xtau, c.xat, c.hx, c.hid, c.hidA = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+	c.s, c.gi, c.a, c.at, c.xa, c.xtau, c.xat, c.hx, c.hid, c.hidA, c.hfull = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 	return &c
 }
 
@@ -299,6 +300,10 @@ func (e *RelaxCV) Estimate(grad []float64, p dist.Distribution, f objective.Obje
 	}
 	checkGrad(grad, p)
 	d, np := p.Dim(), p.NumParams()
+	full, dense := f.(objective.Hessian)
+	if dense && adapt && e.tuneTau {
+		e.hfull = grow(e.hfull, d*d)
+	}
 	if e.netDim != d {
 		e.initNet(d)
 	}
@@ -368,18 +373,30 @@ func (e *RelaxCV) Estimate(grad []float64, p dist.Distribution, f objective.Obje
 		if e.tuneTau {
 			// ∂/∂τ of a·∇_z F_τ(z) = (H ⊙ x_τ)·x_a + ∇f·x_aτ, likewise at z̃,
 			// and ∂F_τ(z̃)/∂τ = ∇f(x̃)·x̃_τ.
+			// With a dense Hessian H the first term is x_τᵀ H x_a.
 			r.SoftTangents(e.xa, e.xtau, e.xat, e.x, e.z, e.a, tau)
-			cf.HessDiag(e.hx, e.x)
 			dz := 0.0
-			for k := range d {
-				dz += e.hx[k]*e.xtau[k]*e.xa[k] + e.gx[k]*e.xat[k]
+			if dense {
+				full.Hessian(e.hfull, e.x)
+				dz = quadForm(e.hfull, e.xtau, e.xa) + dotF(e.gx, e.xat)
+			} else {
+				cf.HessDiag(e.hx, e.x)
+				for k := range d {
+					dz += e.hx[k]*e.xtau[k]*e.xa[k] + e.gx[k]*e.xat[k]
+				}
 			}
 			r.SoftTangents(e.xa, e.xtau, e.xat, e.xt, e.zt, e.at, tau)
-			cf.HessDiag(e.hx, e.xt)
 			dzt, dft := 0.0, 0.0
-			for k := range d {
-				dzt += e.hx[k]*e.xtau[k]*e.xa[k] + e.gxt[k]*e.xat[k]
-				dft += e.gxt[k] * e.xtau[k]
+			if dense {
+				full.Hessian(e.hfull, e.xt)
+				dzt = quadForm(e.hfull, e.xtau, e.xa) + dotF(e.gxt, e.xat)
+				dft = dotF(e.gxt, e.xtau)
+			} else {
+				cf.HessDiag(e.hx, e.xt)
+				for k := range d {
+					dzt += e.hx[k]*e.xtau[k]*e.xa[k] + e.gxt[k]*e.xat[k]
+					dft += e.gxt[k] * e.xtau[k]
+				}
 			}
 			e.dpsi[1] += c * eta * (dz - dzt - dft*ss) * tau // d/d log τ
 		}
@@ -469,4 +486,16 @@ func relaxCVFactory(mlp bool) Factory {
 		}
 		return &fixedRelaxCV{e}, nil
 	}
+}
+
+// quadForm returns uᵀ H w for the len(u)×len(w) matrix H (row-major).
+func quadForm(h, u, w []float64) float64 {
+	s := 0.0
+	for j, uj := range u {
+		row := h[j*len(w) : (j+1)*len(w)]
+		for k, wk := range w {
+			s += uj * row[k] * wk
+		}
+	}
+	return s
 }

@@ -23,6 +23,7 @@ func TestRelaxCVVarianceGradient(t *testing.T) {
 		f objective.Objective
 	}{
 		{oh, objective.OneHotTable{C: 0.7}},
+		{oh, objective.OneHotQuadratic{M: 0.7}}, // a dense Hessian
 		{bv, objective.LinQuad{A: 0.5, Q: -2}},
 		{bv, objective.TargetQuadratic{T: 0.45, Step: 0.1}},
 	}

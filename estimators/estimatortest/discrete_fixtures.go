@@ -16,7 +16,9 @@ import (
 //   - bernoulli(logit=0) × quadratic(k=0.49): the REBAR toy problem;
 //   - bernoulli-vec with 3 free logits × quadratic-t (per-coordinate targets);
 //   - bernoulli-vec, 3 coordinates sharing one logit × linquad;
-//   - onehot with 4 classes × onehot-table.
+//   - onehot with 4 classes × onehot-table (linear in x);
+//   - the same onehot × onehot-quadratic (the same values on the vertices,
+//     quadratic in between, with a dense Hessian).
 func discreteFixtures() ([]Fixture, error) {
 	var fx []Fixture
 	add := func(name string, p dist.Distribution, perr error, f objective.Objective) error {
@@ -44,6 +46,9 @@ func discreteFixtures() ([]Fixture, error) {
 	}
 	oh, err := dist.NewOneHot([]float64{0, 0.5, 1, -0.5})
 	if err := add("onehot(logits=0,0.5,1,-0.5)×onehot-table(c=1.3)", oh, err, objective.OneHotTable{C: 1.3}); err != nil {
+		return nil, err
+	}
+	if err := add("onehot(logits=0,0.5,1,-0.5)×onehot-quadratic(m=1.3)", oh, err, objective.OneHotQuadratic{M: 1.3}); err != nil {
 		return nil, err
 	}
 	return fx, nil

@@ -3,8 +3,10 @@
 // gradients, diagonal curvature, and closed-form expectations under the
 // normal family (the reference gradients).
 //
-// Objectives on vectors are sums over dimensions of one scalar function,
-// f(x) = Σ_d g(x_d); a 1-D objective is the case D = 1.
+// Objectives on vectors are mostly sums over dimensions of one scalar
+// function, f(x) = Σ_d g(x_d); a 1-D objective is the case D = 1. Those
+// whose Hessian is not diagonal (onehot-quadratic here, the log-likelihood
+// of experiments/models/blr) implement Hessian.
 package objective
 
 import (

@@ -25,7 +25,7 @@ var ClaimsFigures = []string{"fig2-quadratic", "fig3-gaussian", "fig3-cos"}
 // ClaimsDiscrete are the experiments behind claim (e), each used when its
 // results exist: relaxed estimators beside unbiased ones, with exact
 // references.
-var ClaimsDiscrete = []string{"discrete-categorical", "discrete-bernoulli3", "discrete-toy-variance"}
+var ClaimsDiscrete = []string{"discrete-categorical", "discrete-bernoulli3", "discrete-bernoulli-tau", "discrete-toy-variance"}
 
 // ClaimsVAEBernoulli are the Bernoulli-VAE experiments behind claim (h).
 var ClaimsVAEBernoulli = []string{"vae-bernoulli-linear", "vae-bernoulli-nonlinear"}

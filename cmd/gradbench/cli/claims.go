@@ -22,8 +22,9 @@ func runClaims(stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet(c.name, c.args, c.summary+`.
 It reads the results of claims-continuous, claims-step, fig2-quadratic,
 fig3-gaussian and fig3-cos under the results folder, and, each row when
-its results exist: claim (e) from discrete-categorical, discrete-bernoulli3
-and discrete-toy-variance, (f) from vae-gaussian, (g) from blr, and (h) from
+its results exist: claim (e) from discrete-categorical, discrete-bernoulli3,
+discrete-bernoulli-tau and discrete-toy-variance, (f) from vae-gaussian,
+(g) from blr, and (h) from
 vae-bernoulli-linear and vae-bernoulli-nonlinear. Every verdict comes from
 the tests of one Holm family (family-wise error rate 5%); -tests lists them.
 Text is one block per claim, wrapped to the width of the terminal;
