@@ -64,7 +64,7 @@ func Curves(name, title string, points []store.CurvePoint) (*Figure, error) {
 	f.Caption += "."
 	for _, lab := range labels {
 		if stopped[lab] > 0 {
-			f.Notes = append(f.Notes, fmt.Sprintf("%s: %d of %d runs stopped early and are not averaged after they stopped", lab, stopped[lab], runs[lab]))
+			f.Notes = append(f.Notes, fmt.Sprintf("%s: %d of %s stopped early (not averaged after stopping)", lab, stopped[lab], pluralize(runs[lab], "run", "runs")))
 		}
 	}
 	return f, nil

@@ -4,14 +4,19 @@
 // optional exact curves) and training curves (a quantity against the
 // optimizer step, with a band over seeds).
 //
-// Every estimator has one colour and marker in every figure (StyleOf, from
-// the Okabe–Ito colour-blind-safe palette). Figures are written as PNG (at
-// DPI dots per inch), SVG or PDF; all three are byte-for-byte reproducible
-// (the PDF creation date is fixed, from SOURCE_DATE_EPOCH when set).
+// Every built-in estimator has one colour, marker and dashes in every
+// figure, from the Okabe–Ito colour-blind-safe palette; other labels get
+// styles that no two labels of a figure share (Styles). The legend lists
+// the estimators some panel draws. Figures are written as PNG (at DPI dots
+// per inch), SVG or PDF; all three are byte-for-byte reproducible (the PDF
+// creation date is fixed, from SOURCE_DATE_EPOCH when set), and PDF text
+// keeps every character (∂, μ, σ…) that vgpdf alone would garble.
 //
-// Log axes cannot show values ≤ 0: such points are dropped, band ends are
-// clipped to the axis, and each figure says so in its caption and in its
-// Notes.
+// Log axes cannot show values ≤ 0: zeros (and their rounding residue, see
+// ZeroTolerance) are marked on the x axis, negative and non-finite points
+// are dropped, band ends are clipped to the axis. What a panel could not
+// show as given is noted under that panel (PanelNotes); the caption says
+// what the markers mean and carries the figure's own Notes.
 package figure
 
 import (
@@ -56,6 +61,11 @@ type Series struct {
 	// breaks are the indices at which a point was dropped before drawing:
 	// lines and bands are not drawn across them.
 	breaks []int
+	// zeros are the x values of points that are 0 on a log y axis, drawn
+	// as markers on the x axis; curveZeros are the indices of an exact
+	// curve's zeros, drawn below the axis.
+	zeros      []float64
+	curveZeros []int
 }
 
 // segments returns the [start, end) ranges of s between breaks.
@@ -86,6 +96,9 @@ type Panel struct {
 	// on purpose says why.
 	OffAxis string
 	Series  []Series
+	// Notes are the builder's notes on this panel; they are drawn under
+	// it, followed by what the renderer could not show.
+	Notes []string
 }
 
 // Figure is a row of panels sharing a legend.
@@ -96,8 +109,10 @@ type Figure struct {
 	// Caption is printed under the panels, followed by the notes.
 	Caption string
 	Panels  []Panel
-	// Notes lists what the data could not show as given (dropped or
-	// clipped points); the builders and the renderer add to it.
+	// Notes lists what the figure as a whole could not show as given (runs
+	// that stopped, say). Notes on one panel (dropped or clipped points,
+	// zeros, points off the axis) are the panel's: see Panel.Notes,
+	// PanelNotes and AllNotes.
 	Notes []string
 }
 
@@ -116,37 +131,86 @@ const bandAlpha = 0x40
 // note says so. A fixed Panel.YMin overrides it.
 var MaxDecades = 8.0
 
+// ZeroTolerance decides which values a log y axis shows as zeros: 0
+// itself, and values whose magnitude is at most ZeroTolerance times the
+// largest magnitude in the panel. Those are rounding residue of an exact
+// 0 (a variance computed in double precision from estimates that are all
+// equal comes out near 1e-32 of their square, not 0). Zeros of Monte
+// Carlo points and means are drawn as their series' marker on the x axis;
+// an exact curve falls to the bottom of the axis at its zeros.
+var ZeroTolerance = 1e-24
+
+// zeroCaption explains the markers drawn on the x axis for zeros; the
+// caption carries it when a panel has such markers.
+func zeroCaption() string {
+	return fmt.Sprintf("Markers on the x axis of a log panel: values that are 0 (or at most %g × the panel's largest value: the rounding residue of 0), which a log axis cannot show.", ZeroTolerance)
+}
+
 // prepared is a panel made safe to draw: values that cannot be shown
 // removed or clipped, and the axis ranges fixed.
 type prepared struct {
 	Panel
 	xmin, xmax, ymin, ymax float64
+	// notes says what the panel could not show as given; they are drawn
+	// under the panel.
+	notes []string
+	// visible[i] tells whether Series[i] draws anything inside the axes:
+	// a point or a line inside the y range, or a zero marker.
+	visible []bool
 }
 
-// prepare sanitizes p for drawing and returns notes about what it changed.
-func prepare(p Panel) (prepared, []string) {
+// pluralize returns "1 point" or "3 points".
+func pluralize(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// prepare sanitizes p for drawing and returns it with notes about what it
+// changed.
+func prepare(p Panel) prepared {
 	var notes []string
 	q := prepared{Panel: p}
 	q.Series = nil
-	okX := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) && (!p.LogX || x > 0) }
-	okY := func(y float64) bool { return !math.IsNaN(y) && !math.IsInf(y, 0) && (!p.LogY || y > 0) }
-	where := func(s Series) string {
-		if p.Title != "" {
-			return fmt.Sprintf("%s, %s", s.Label, p.Title)
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	okX := func(x float64) bool { return finite(x) && (!p.LogX || x > 0) }
+	okY := func(y float64) bool { return finite(y) && (!p.LogY || y > 0) }
+	// The panel's scale, for telling the residue of a zero from a value.
+	scale := 0.0
+	for _, s := range p.Series {
+		for i, y := range s.Y {
+			if finite(y) && okX(s.X[i]) {
+				scale = max(scale, math.Abs(y))
+			}
 		}
-		return s.Label
 	}
-	// First pass: drop points.
+	isZero := func(y float64) bool { return p.LogY && finite(y) && math.Abs(y) <= ZeroTolerance*scale }
+	// First pass: drop points, and set zeros aside.
 	for _, s := range p.Series {
 		var t Series
 		t.Label, t.Kind = s.Label, s.Kind
-		dropped := 0
+		dropped, zeros := 0, 0
+		brk := func() {
+			if n := len(t.X); len(t.breaks) == 0 || t.breaks[len(t.breaks)-1] != n {
+				t.breaks = append(t.breaks, n)
+			}
+		}
 		for i := range s.X {
-			if !okX(s.X[i]) || !okY(s.Y[i]) {
+			zero := okX(s.X[i]) && isZero(s.Y[i])
+			switch {
+			case zero && s.Kind == Curve:
+				// An exact zero: the curve falls off the bottom of the
+				// axis there (its value is set once the range is known).
+				t.curveZeros = append(t.curveZeros, len(t.X))
+			case zero:
+				zeros++
+				t.zeros = append(t.zeros, s.X[i])
+				brk()
+				continue
+			case !okX(s.X[i]) || !okY(s.Y[i]):
 				dropped++
-				if n := len(t.X); len(t.breaks) == 0 || t.breaks[len(t.breaks)-1] != n {
-					t.breaks = append(t.breaks, n)
-				}
+				brk()
 				continue
 			}
 			t.X = append(t.X, s.X[i])
@@ -158,28 +222,42 @@ func prepare(p Panel) (prepared, []string) {
 		}
 		if dropped > 0 {
 			what := "non-finite"
-			if p.LogY || p.LogX {
-				what = "non-finite or ≤ 0 (log axis)"
+			switch {
+			case p.LogX && p.LogY:
+				what = "non-finite, negative or at x ≤ 0 (log axes)"
+			case p.LogY:
+				what = "non-finite or negative (log axis)"
+			case p.LogX:
+				what = "non-finite or at x ≤ 0 (log axis)"
 			}
-			kind := "points"
+			kind := pluralize(dropped, "point", "points")
 			if s.Kind == Curve {
-				kind = "exact-curve points"
+				kind = pluralize(dropped, "exact-curve point", "exact-curve points")
 			}
-			notes = append(notes, fmt.Sprintf("%s: %d %s %s not shown", where(s), dropped, kind, what))
+			notes = append(notes, fmt.Sprintf("%s: %s %s not shown", s.Label, kind, what))
 		}
-		if len(t.X) > 0 {
+		if zeros > 0 {
+			notes = append(notes, fmt.Sprintf("%s: %s equal to 0, marked on the x axis", s.Label, pluralize(zeros, "point", "points")))
+		}
+		if len(t.X) > 0 || len(t.zeros) > 0 {
 			q.Series = append(q.Series, t)
 		}
 	}
-	// Axis ranges.
+	// Axis ranges, from the points that are not zeros.
 	q.xmin, q.xmax = math.Inf(1), math.Inf(-1)
 	q.ymin, q.ymax = math.Inf(1), math.Inf(-1)
 	for _, s := range q.Series {
+		for _, x := range s.zeros {
+			q.xmin, q.xmax = math.Min(q.xmin, x), math.Max(q.xmax, x)
+		}
 		for i := range s.X {
 			q.xmin, q.xmax = math.Min(q.xmin, s.X[i]), math.Max(q.xmax, s.X[i])
+			if slices.Contains(s.curveZeros, i) {
+				continue
+			}
 			q.ymin, q.ymax = math.Min(q.ymin, s.Y[i]), math.Max(q.ymax, s.Y[i])
 			if s.Lo != nil {
-				if okY(s.Lo[i]) {
+				if okY(s.Lo[i]) && !isZero(s.Lo[i]) {
 					q.ymin = math.Min(q.ymin, s.Lo[i])
 				}
 				if okY(s.Hi[i]) {
@@ -190,13 +268,14 @@ func prepare(p Panel) (prepared, []string) {
 	}
 	if math.IsInf(q.xmin, 0) {
 		q.xmin, q.xmax = 1, 10
+	}
+	if math.IsInf(q.ymin, 0) {
 		q.ymin, q.ymax = 1, 10
 	}
 	q.xmin, q.xmax = niceRange(q.xmin, q.xmax, p.LogX, false)
 	if p.LogY && q.ymax/q.ymin > math.Pow(10, MaxDecades) {
-		// Values many decades below the rest (rounding residue of an exact
-		// zero, say) would squash the data into a sliver: cut the axis and
-		// report the points below it.
+		// Values many decades below the rest would squash the data into a
+		// sliver: cut the axis and report the points below it.
 		q.ymin = q.ymax / math.Pow(10, MaxDecades)
 	}
 	q.ymin, q.ymax = niceRange(q.ymin, q.ymax, p.LogY, true)
@@ -208,12 +287,16 @@ func prepare(p Panel) (prepared, []string) {
 	}
 	// Second pass: clip bands to the axis range; count points outside it.
 	offAxis := 0
+	q.visible = make([]bool, len(q.Series))
 	for si := range q.Series {
 		s := &q.Series[si]
+		for _, i := range s.curveZeros {
+			s.Y[i] = q.ymin * 1e-3 // below the axis: the line runs off its bottom
+		}
 		clipped, outside := 0, 0
 		for i := range s.X {
 			off := s.Y[i] < q.ymin || s.Y[i] > q.ymax
-			if off {
+			if off && !slices.Contains(s.curveZeros, i) {
 				outside++
 			}
 			if s.Lo == nil {
@@ -235,7 +318,7 @@ func prepare(p Panel) (prepared, []string) {
 				continue
 			}
 			if lo < q.ymin {
-				if p.LogY && lo <= 0 {
+				if p.LogY && (lo <= 0 || isZero(lo)) {
 					clipped++
 				}
 				lo = q.ymin
@@ -245,19 +328,54 @@ func prepare(p Panel) (prepared, []string) {
 			}
 			s.Lo[i], s.Hi[i] = lo, max(hi, lo)
 		}
+		q.visible[si] = q.draws(*s)
 		if clipped > 0 {
-			notes = append(notes, fmt.Sprintf("%s: %d lower confidence limits ≤ 0 clipped to the axis", where(*s), clipped))
+			what := pluralize(clipped, "lower confidence limit", "lower confidence limits")
+			if s.Kind == Mean {
+				what = pluralize(clipped, "lower band end", "lower band ends")
+			}
+			notes = append(notes, fmt.Sprintf("%s: %s ≤ 0 clipped to the axis", s.Label, what))
 		}
 		if outside > 0 && s.Kind != Curve && p.OffAxis != "" {
 			offAxis += outside
 		} else if outside > 0 && s.Kind != Curve {
-			notes = append(notes, fmt.Sprintf("%s: %d points outside the y range [%.3g, %.3g] not shown", where(*s), outside, q.ymin, q.ymax))
+			notes = append(notes, fmt.Sprintf("%s: %s outside the y range [%.3g, %.3g] not shown", s.Label, pluralize(outside, "point", "points"), q.ymin, q.ymax))
 		}
 	}
 	if offAxis > 0 {
 		notes = append(notes, p.OffAxis)
 	}
-	return q, notes
+	q.notes = append(slices.Clip(p.Notes), notes...)
+	return q
+}
+
+// draws reports whether s, prepared for q, draws anything inside the axes:
+// a zero marker, a point in range, or a line crossing the range.
+func (q prepared) draws(s Series) bool {
+	if len(s.zeros) > 0 {
+		return true
+	}
+	tol := 1e-9 * (q.ymax - q.ymin)
+	lo, hi := q.ymin-tol, q.ymax+tol
+	if q.LogY {
+		lo, hi = q.ymin*(1-1e-9), q.ymax*(1+1e-9)
+	}
+	for _, seg := range s.segments() {
+		for i := seg[0]; i < seg[1]; i++ {
+			y := s.Y[i]
+			if y >= lo && y <= hi {
+				return true
+			}
+			// A line from below the range to above it crosses it.
+			if i > seg[0] {
+				a := s.Y[i-1]
+				if a < lo && y > hi || a > hi && y < lo {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // niceRange widens [lo, hi] a little (to whole decades, if decades, on a
@@ -375,8 +493,9 @@ func pointsLine(st Style) draw.LineStyle {
 	return ls
 }
 
-// build makes the gonum plot of a prepared panel.
-func (q prepared) build() (*plot.Plot, error) {
+// axes makes the gonum plot of a prepared panel without its data: title,
+// axis ranges, ticks and grid.
+func (q prepared) axes() *plot.Plot {
 	p := plot.New()
 	p.Title.Text = q.Title
 	p.Title.TextStyle.Font.Size = 11
@@ -391,6 +510,13 @@ func (q prepared) build() (*plot.Plot, error) {
 	if q.LogY {
 		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{}
 	}
+	return p
+}
+
+// build makes the gonum plot of a prepared panel, drawing each series in
+// its style from styles.
+func (q prepared) build(styles map[string]Style) (*plot.Plot, error) {
+	p := q.axes()
 	grid := plotter.NewGrid()
 	grid.Vertical.Color = colorGrey(0xdd)
 	grid.Horizontal.Color = colorGrey(0xdd)
@@ -416,13 +542,13 @@ func (q prepared) build() (*plot.Plot, error) {
 			if err != nil {
 				return nil, err
 			}
-			poly.Color = translucent(StyleOf(s.Label).Fill, bandAlpha)
+			poly.Color = translucent(styles[s.Label].Fill, bandAlpha)
 			poly.LineStyle.Width = 0
 			p.Add(poly)
 		}
 	}
 	for _, s := range q.Series {
-		st := StyleOf(s.Label)
+		st := styles[s.Label]
 		xys := make(plotter.XYs, len(s.X))
 		for i := range s.X {
 			xys[i] = plotter.XY{X: s.X[i], Y: s.Y[i]}
@@ -443,7 +569,7 @@ func (q prepared) build() (*plot.Plot, error) {
 			}
 			p.Add(l)
 		}
-		if s.Kind == Points {
+		if s.Kind == Points && len(xys) > 0 {
 			if s.Lo != nil && len(xys) == 1 {
 				eb, err := plotter.NewYErrorBars(errXYs{xys, s.Lo, s.Hi})
 				if err != nil {
@@ -456,13 +582,37 @@ func (q prepared) build() (*plot.Plot, error) {
 			if err != nil {
 				return nil, err
 			}
-			sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: vg.Points(2.6), Shape: st.Glyph}
+			sc.GlyphStyle = glyphStyle(st)
 			p.Add(sc)
 		}
 	}
 	// Add's data ranges may have widened the axes; restore ours.
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = q.xmin, q.xmax, q.ymin, q.ymax
 	return p, nil
+}
+
+func glyphStyle(st Style) draw.GlyphStyle {
+	return draw.GlyphStyle{Color: st.Color, Radius: vg.Points(2.6), Shape: st.Glyph}
+}
+
+// drawZeros draws the zero markers of q on the x axis line of the panel
+// p, drawn on tile: each series' marker at the x of each of its zeros.
+func (q prepared) drawZeros(tile draw.Canvas, p *plot.Plot, styles map[string]Style) {
+	data := p.DataCanvas(tile)
+	// The axis line lies the axis padding below the data area of a plot
+	// without glyphs (whose data area is not raised to make room for them).
+	bare := q.axes().DataCanvas(tile)
+	y := bare.Min.Y - p.X.Padding
+	for _, s := range q.Series {
+		gs := glyphStyle(styles[s.Label])
+		for _, x := range s.zeros {
+			pt := vg.Point{X: data.X(p.X.Norm(x)), Y: y}
+			// A white disc first, so that the axis line does not run
+			// through a hollow marker.
+			tile.DrawGlyph(draw.GlyphStyle{Color: colorGrey(0xff), Radius: gs.Radius, Shape: draw.CircleGlyph{}}, pt)
+			tile.DrawGlyph(gs, pt)
+		}
+	}
 }
 
 type errXYs struct {
@@ -472,27 +622,52 @@ type errXYs struct {
 
 func (e errXYs) YError(i int) (float64, float64) { return e.XYs[i].Y - e.lo[i], e.hi[i] - e.XYs[i].Y }
 
-// legendEntries returns the estimator labels of f in order of first
-// appearance, with the kinds drawn for each.
-func (f *Figure) legendEntries() (labels []string, kinds map[string][]Kind) {
-	kinds = map[string][]Kind{}
+// labels returns the estimator labels of f in order of first appearance.
+func (f *Figure) labels() []string {
+	var labels []string
 	for _, p := range f.Panels {
 		for _, s := range p.Series {
-			if _, ok := kinds[s.Label]; !ok {
+			if !slices.Contains(labels, s.Label) {
 				labels = append(labels, s.Label)
-			}
-			if !slices.Contains(kinds[s.Label], s.Kind) {
-				kinds[s.Label] = append(kinds[s.Label], s.Kind)
 			}
 		}
 	}
-	return labels, kinds
+	return labels
+}
+
+// legendEntries returns the labels of the series that preps draw, in order
+// of first appearance in f, with what is drawn of each: its kinds, and
+// whether it has zero markers. A series drawn in no panel has no entry.
+func (f *Figure) legendEntries(preps []prepared) (labels []string, kinds map[string][]Kind, zeros map[string]bool) {
+	kinds, zeros = map[string][]Kind{}, map[string]bool{}
+	drawn := map[string]bool{}
+	for _, q := range preps {
+		for i, s := range q.Series {
+			if !q.visible[i] {
+				continue
+			}
+			drawn[s.Label] = true
+			if len(s.X) > 0 && !slices.Contains(kinds[s.Label], s.Kind) {
+				kinds[s.Label] = append(kinds[s.Label], s.Kind)
+			}
+			if len(s.zeros) > 0 {
+				zeros[s.Label] = true
+			}
+		}
+	}
+	for _, lab := range f.labels() {
+		if drawn[lab] {
+			labels = append(labels, lab)
+		}
+	}
+	return labels, kinds, zeros
 }
 
 // thumb draws a legend entry's marker and line.
 type thumb struct {
 	st    Style
 	kinds []Kind
+	zeros bool // the series has zero markers: show its marker
 }
 
 func (t thumb) Thumbnail(c *draw.Canvas) {
@@ -501,11 +676,12 @@ func (t thumb) Thumbnail(c *draw.Canvas) {
 	if solid || slices.Contains(t.kinds, Mean) {
 		c.StrokeLine2(lineStyle(t.st, vg.Points(1.6)), c.Min.X, y, c.Max.X, y)
 	}
-	if slices.Contains(t.kinds, Points) {
-		if !solid {
-			c.StrokeLine2(pointsLine(t.st), c.Min.X, y, c.Max.X, y)
-		}
-		c.DrawGlyph(draw.GlyphStyle{Color: t.st.Color, Radius: vg.Points(2.6), Shape: t.st.Glyph}, c.Center())
+	points := slices.Contains(t.kinds, Points)
+	if points && !solid {
+		c.StrokeLine2(pointsLine(t.st), c.Min.X, y, c.Max.X, y)
+	}
+	if points || t.zeros {
+		c.DrawGlyph(glyphStyle(t.st), c.Center())
 	}
 }
 
@@ -542,21 +718,80 @@ func wrap(sty text.Style, s string, width vg.Length) []string {
 	return lines
 }
 
-// caption returns the caption text: Caption then the notes.
-func (f *Figure) caption() string {
+// caption returns the caption text: Caption, the explanation of zero
+// markers if a panel has them, then the figure's notes (those of single
+// panels are drawn under their panels).
+func (f *Figure) caption(preps []prepared) string {
 	parts := []string{}
 	if f.Caption != "" {
 		parts = append(parts, f.Caption)
 	}
-	for _, n := range f.Notes {
+	zeros := false
+	for _, q := range preps {
+		for _, s := range q.Series {
+			zeros = zeros || len(s.zeros) > 0
+		}
+	}
+	if zeros {
+		if len(parts) > 0 {
+			parts[0] += " " + zeroCaption()
+		} else {
+			parts = append(parts, zeroCaption())
+		}
+	}
+	for _, n := range f.figureNotes() {
 		parts = append(parts, "Note: "+n+".")
 	}
 	return strings.Join(parts, "\n")
 }
 
-// Draw prepares the panels (recording notes in f.Notes) and draws the
-// figure on c: the panels side by side, the legend to their right and the
-// caption below. Size returns the canvas size Draw expects.
+// figureNotes returns f.Notes and, if the figure has more labels than
+// distinct styles, a note that styles repeat.
+func (f *Figure) figureNotes() []string {
+	if _, repeats := Styles(f.labels()); repeats {
+		return append(slices.Clip(f.Notes), fmt.Sprintf("%d estimators are more than the distinct styles: some share colour, marker and dashes", len(f.labels())))
+	}
+	return f.Notes
+}
+
+// PanelNotes returns, for each panel of f, what it could not show as
+// given (points dropped, off the axis or marked as zeros, bands clipped).
+// These are drawn under their panel; Notes holds the figure's own notes.
+func (f *Figure) PanelNotes() ([][]string, error) {
+	preps, err := f.prepareAll()
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]string, len(preps))
+	for i, q := range preps {
+		out[i] = q.notes
+	}
+	return out, nil
+}
+
+// AllNotes returns the figure's notes followed by those of its panels,
+// each prefixed by the panel's title ("panel 2" for an untitled one).
+func (f *Figure) AllNotes() ([]string, error) {
+	pn, err := f.PanelNotes()
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Clone(f.figureNotes())
+	for i, notes := range pn {
+		name := f.Panels[i].Title
+		if name == "" {
+			name = fmt.Sprintf("panel %d", i+1)
+		}
+		for _, n := range notes {
+			out = append(out, name+": "+n)
+		}
+	}
+	return out, nil
+}
+
+// Draw draws the figure on c: the panels side by side, each with its notes
+// under it, the legend to their right, the title above and the caption
+// below. Size returns the canvas size Draw expects.
 func (f *Figure) Draw(c draw.Canvas) error {
 	preps, err := f.prepareAll()
 	if err != nil {
@@ -570,15 +805,8 @@ func (f *Figure) prepareAll() ([]prepared, error) {
 		return nil, fmt.Errorf("figure %q has no panels", f.Name)
 	}
 	preps := make([]prepared, len(f.Panels))
-	f.Notes = slices.Clip(f.Notes)
 	for i, p := range f.Panels {
-		var notes []string
-		preps[i], notes = prepare(p)
-		for _, n := range notes {
-			if !slices.Contains(f.Notes, n) {
-				f.Notes = append(f.Notes, n)
-			}
-		}
+		preps[i] = prepare(p)
 	}
 	return preps, nil
 }
@@ -589,37 +817,46 @@ var (
 	titleFont   = vg.Points(12)
 )
 
-func (f *Figure) legend() (plot.Legend, vg.Length) {
+func (f *Figure) legend(preps []prepared) (plot.Legend, vg.Length) {
 	l := plot.NewLegend()
 	l.TextStyle = textStyle(legendFont)
 	l.Top, l.Left = true, true
 	l.ThumbnailWidth = vg.Points(24)
 	l.Padding = vg.Points(3)
-	labels, kinds := f.legendEntries()
+	labels, kinds, zeros := f.legendEntries(preps)
+	styles := f.Styles()
 	var w vg.Length
 	for _, lab := range labels {
-		l.Add(lab, thumb{StyleOf(lab), kinds[lab]})
+		l.Add(lab, thumb{styles[lab], kinds[lab], zeros[lab]})
 		w = max(w, l.ThumbnailWidth+l.TextStyle.Width(" "+lab))
 	}
 	return l, w + vg.Points(12)
 }
 
-// Size returns the size of the figure's canvas: the panels side by side,
-// the legend to their right, the title above and the caption below. It
-// prepares the panels (adding notes), so call it after the last change to
-// f.
-func (f *Figure) Size() (w, h vg.Length, err error) {
-	if _, err := f.prepareAll(); err != nil {
-		return 0, 0, err
-	}
-	return f.size()
+// Styles returns the style of every estimator label in f: distinct
+// within the figure (see Styles).
+func (f *Figure) Styles() map[string]Style {
+	st, _ := Styles(f.labels())
+	return st
 }
 
-func (f *Figure) size() (w, h vg.Length, err error) {
-	_, lw := f.legend()
-	w = vg.Length(len(f.Panels))*PanelWidth + lw
-	h = PanelHeight + f.captionHeight(w) + f.titleHeight(w)
+// Size returns the size of the figure's canvas: the panels side by side
+// with their notes under them, the legend to their right, the title above
+// and the caption below.
+func (f *Figure) Size() (w, h vg.Length, err error) {
+	preps, err := f.prepareAll()
+	if err != nil {
+		return 0, 0, err
+	}
+	w, h = f.size(preps)
 	return w, h, nil
+}
+
+func (f *Figure) size(preps []prepared) (w, h vg.Length) {
+	_, lw := f.legend(preps)
+	w = vg.Length(len(f.Panels))*PanelWidth + lw
+	h = PanelHeight + f.panelNotesHeight(preps) + f.captionHeight(w, preps) + f.titleHeight(w)
+	return w, h
 }
 
 // titleLines returns the title's lines: its own lines, each wrapped to the
@@ -644,14 +881,40 @@ func (f *Figure) titleHeight(w vg.Length) vg.Length {
 	return vg.Length(len(lines))*textStyle(titleFont).Height("X")*1.15 + vg.Points(6)
 }
 
-func (f *Figure) captionHeight(w vg.Length) vg.Length {
-	cap := f.caption()
+func (f *Figure) captionHeight(w vg.Length, preps []prepared) vg.Length {
+	cap := f.caption(preps)
 	if cap == "" {
 		return 0
 	}
 	sty := textStyle(captionFont)
 	n := len(wrap(sty, cap, w-vg.Points(16)))
 	return vg.Length(n)*sty.Height("X")*1.2 + vg.Points(8)
+}
+
+// panelNoteWidth is the width a panel's notes are wrapped to.
+func panelNoteWidth() vg.Length { return PanelWidth - vg.Points(24) }
+
+// panelNoteLines returns the lines of q's notes, wrapped to the panel.
+func panelNoteLines(q prepared) []string {
+	sty := textStyle(captionFont)
+	var lines []string
+	for _, n := range q.notes {
+		lines = append(lines, wrap(sty, "Note: "+n+".", panelNoteWidth())...)
+	}
+	return lines
+}
+
+// panelNotesHeight is the height of the row of panel notes: that of the
+// panel with the most lines.
+func (f *Figure) panelNotesHeight(preps []prepared) vg.Length {
+	n := 0
+	for _, q := range preps {
+		n = max(n, len(panelNoteLines(q)))
+	}
+	if n == 0 {
+		return 0
+	}
+	return vg.Length(n)*textStyle(captionFont).Height("X")*1.2 + vg.Points(6)
 }
 
 func (f *Figure) draw(c draw.Canvas, preps []prepared) error {
@@ -669,12 +932,12 @@ func (f *Figure) draw(c draw.Canvas, preps []prepared) error {
 		c.Max.Y -= f.titleHeight(w)
 	}
 	// Caption.
-	if capt := f.caption(); capt != "" {
+	if capt := f.caption(preps); capt != "" {
 		sty := textStyle(captionFont)
 		sty.YAlign = draw.YTop
 		lines := wrap(sty, capt, w-vg.Points(16))
 		lh := sty.Height("X") * 1.2
-		ch := f.captionHeight(w)
+		ch := f.captionHeight(w, preps)
 		y := c.Min.Y + ch - vg.Points(4)
 		for _, line := range lines {
 			c.FillText(sty, vg.Point{X: c.Min.X + vg.Points(8), Y: y}, line)
@@ -683,19 +946,38 @@ func (f *Figure) draw(c draw.Canvas, preps []prepared) error {
 		c.Min.Y += ch
 	}
 	// Legend, to the right of the panels, level with the top of the data.
-	l, lw := f.legend()
+	l, lw := f.legend(preps)
 	lc := c
 	lc.Min.X = c.Max.X - lw + vg.Points(6)
 	lc.Max.Y -= vg.Points(24)
 	l.Draw(lc)
 	c.Max.X -= lw
+	// The panels, with the row of their notes under them.
+	nh := f.panelNotesHeight(preps)
+	notes := c
+	notes.Max.Y = c.Min.Y + nh
+	c.Min.Y += nh
+	styles := f.Styles()
 	tiles := draw.Tiles{Rows: 1, Cols: len(preps), PadX: vg.Points(6), PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4)}
 	for i, q := range preps {
-		p, err := q.build()
+		p, err := q.build(styles)
 		if err != nil {
 			return err
 		}
-		p.Draw(tiles.At(c, i, 0))
+		tile := tiles.At(c, i, 0)
+		p.Draw(tile)
+		q.drawZeros(tile, p, styles)
+		if lines := panelNoteLines(q); len(lines) > 0 {
+			sty := textStyle(captionFont)
+			sty.YAlign = draw.YTop
+			lh := sty.Height("X") * 1.2
+			x := tile.Min.X + vg.Points(8)
+			y := notes.Max.Y - vg.Points(2)
+			for _, line := range lines {
+				notes.FillText(sty, vg.Point{X: x, Y: y}, line)
+				y -= lh
+			}
+		}
 	}
 	return nil
 }

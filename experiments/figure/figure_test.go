@@ -121,15 +121,31 @@ func TestLinesRender(t *testing.T) {
 	if w := img.Bounds().Dx(); w < 1600 {
 		t.Errorf("PNG width %d px, want ≥ 1600 (200 dpi)", w)
 	}
-	// The zero exact variance of mvd's σ component at k = 1 and its zero
-	// lower limit must be reported, not drawn.
-	notes := strings.Join(f.Notes, "\n")
-	if !strings.Contains(notes, "mvd, ∂/∂σ: 1 points non-finite or ≤ 0") {
-		t.Errorf("notes lack the dropped zero point:\n%s", notes)
+	// The zero variance of mvd's σ component at k = 1 is marked on the x
+	// axis of the σ panel, and its note is that panel's; the exact curve
+	// falls to the axis there without a note.
+	pn, err := f.PanelNotes()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(notes, "mvd, ∂/∂σ") || !strings.Contains(notes, "exact-curve points") {
-		t.Errorf("notes lack the dropped exact-curve point:\n%s", notes)
+	if !slices.Equal(pn[1], []string{"mvd: 1 point equal to 0, marked on the x axis"}) || len(pn[0]) != 0 {
+		t.Errorf("panel notes %q, want the zero in the σ panel only", pn)
 	}
+	if all, _ := f.AllNotes(); !slices.Contains(all, "∂/∂σ: mvd: 1 point equal to 0, marked on the x axis") {
+		t.Errorf("AllNotes %q", all)
+	}
+	if !strings.Contains(f.caption(mustPrepare(t, f)), zeroCaption()) {
+		t.Errorf("caption %q does not explain the zero markers", f.Caption)
+	}
+}
+
+func mustPrepare(t *testing.T, f *Figure) []prepared {
+	t.Helper()
+	preps, err := f.prepareAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return preps
 }
 
 func render(t *testing.T, f *Figure, format string) []byte {
@@ -179,15 +195,19 @@ func TestLogAxisNonPositive(t *testing.T) {
 			t.Fatalf("%s: empty output", format)
 		}
 	}
-	want := []string{
-		"mvd, all zero: 3 points non-finite or ≤ 0 (log axis) not shown",
-		"score, lo zero: 1 points non-finite or ≤ 0 (log axis) not shown",
-		"score, lo zero: 2 lower confidence limits ≤ 0 clipped to the axis",
-		"pathwise, lo zero: 2 exact-curve points non-finite or ≤ 0 (log axis) not shown",
+	want := [][]string{
+		{"mvd: 2 points non-finite, negative or at x ≤ 0 (log axes) not shown", "mvd: 1 point equal to 0, marked on the x axis"},
+		{"score: 1 point non-finite or negative (log axis) not shown", "pathwise: 1 exact-curve point non-finite or negative (log axis) not shown",
+			"score: 2 lower confidence limits ≤ 0 clipped to the axis"},
+		nil,
 	}
-	for _, w := range want {
-		if !slices.Contains(f.Notes, w) {
-			t.Errorf("missing note %q; notes:\n%s", w, strings.Join(f.Notes, "\n"))
+	pn, err := f.PanelNotes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if !slices.Equal(pn[i], want[i]) {
+			t.Errorf("panel %d notes:\n%s\nwant\n%s", i, strings.Join(pn[i], "\n"), strings.Join(want[i], "\n"))
 		}
 	}
 }

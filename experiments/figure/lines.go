@@ -99,11 +99,15 @@ var symbols = map[string]string{
 	"lambda": "λ", "rate": "λ", "scale": "s", "shape": "a", "dim": "D",
 }
 
-// Symbol returns the mathematical symbol of a parameter name ("mu" → "μ");
-// unknown names are returned unchanged.
+// Symbol returns the mathematical symbol of a parameter name ("mu" → "μ",
+// "mu[0]" → "μ[0]"); unknown names are returned unchanged.
 func Symbol(name string) string {
-	if s, ok := symbols[name]; ok {
-		return s
+	base, index := name, ""
+	if i := strings.IndexByte(name, '['); i > 0 && strings.HasSuffix(name, "]") {
+		base, index = name[:i], name[i:]
+	}
+	if s, ok := symbols[base]; ok {
+		return s + index
 	}
 	return name
 }
@@ -220,9 +224,11 @@ func describe(r *store.Row, x string) string {
 // the default): the metric against the x column, one panel per gradient
 // component, one series per estimator, and one figure per combination of
 // the other settings (distribution, objective, their other parameters, n).
-// Figure names start with name. Skipped rows are left out and counted in a
-// note. exact, if non-nil, draws the exact curves the recipe asks for;
-// errors from it other than ErrNoExact become notes.
+// Figure names start with name. Skipped rows are left out and counted in
+// the caption. rec.YMin and rec.YMax fix every panel's y range, and
+// rec.YRanges single panels' (naming a component without a panel is an
+// error). exact, if non-nil, draws the exact curves the recipe asks for;
+// errors from it other than ErrNoExact become notes of the panel.
 func Lines(name string, rows []store.Row, rec spec.Plot, exact ExactFunc) ([]*Figure, error) {
 	if rec.Recipe != "" && rec.Recipe != "variance" && rec.Recipe != "lines" {
 		return nil, fmt.Errorf("unknown plot recipe %q (want variance)", rec.Recipe)
@@ -284,6 +290,13 @@ func Lines(name string, rows []store.Row, rec spec.Plot, exact ExactFunc) ([]*Fi
 		}
 		return nil, fmt.Errorf("no rows to plot (%d skipped)", skipped)
 	}
+	var plotted []*store.Row
+	for _, fc := range facets {
+		plotted = append(plotted, fc.rows...)
+	}
+	if err := checkRanges(rec, plotted); err != nil {
+		return nil, err
+	}
 	suffixes := facetSuffixes(facets[0].parts, len(facets), func(i int) []string { return facets[i].parts })
 	var figs []*Figure
 	for fi, fc := range facets {
@@ -313,6 +326,9 @@ func Lines(name string, rows []store.Row, rec spec.Plot, exact ExactFunc) ([]*Fi
 				YLabel: m.label(sym),
 				LogX:   rec.LogX, LogY: rec.LogY,
 				YMin: rec.YMin, YMax: rec.YMax,
+			}
+			if i := slices.IndexFunc(rec.YRanges, func(r spec.PanelRange) bool { return r.Param == param }); i >= 0 {
+				pn.YMin, pn.YMax = rec.YRanges[i].Min, rec.YRanges[i].Max
 			}
 			var labels []string
 			for _, r := range fc.rows {
@@ -349,7 +365,7 @@ func Lines(name string, rows []store.Row, rec spec.Plot, exact ExactFunc) ([]*Fi
 					switch {
 					case errors.Is(err, ErrNoExact):
 					case err != nil:
-						fig.Notes = append(fig.Notes, fmt.Sprintf("%s, ∂/∂%s: no exact curve: %v", lab, sym, err))
+						pn.Notes = append(pn.Notes, fmt.Sprintf("%s: no exact curve: %v", lab, err))
 					default:
 						pn.Series = append(pn.Series, c)
 						exactDrawn = true
@@ -381,6 +397,23 @@ func Lines(name string, rows []store.Row, rec spec.Plot, exact ExactFunc) ([]*Fi
 		figs = append(figs, fig)
 	}
 	return figs, nil
+}
+
+// checkRanges returns an error if a per-panel y range of rec names a
+// gradient component that no row (of those plotted) has.
+func checkRanges(rec spec.Plot, rows []*store.Row) error {
+	var params []string
+	for _, r := range rows {
+		if !slices.Contains(params, r.Param) {
+			params = append(params, r.Param)
+		}
+	}
+	for _, yr := range rec.YRanges {
+		if !slices.Contains(params, yr.Param) {
+			return fmt.Errorf("y_ranges: no panel for the gradient component %q (the panels are %s)", yr.Param, strings.Join(params, ", "))
+		}
+	}
+	return nil
 }
 
 // facetSuffixes returns file-name suffixes that tell the facets apart:

@@ -67,7 +67,7 @@ func zoom(p *Panel) {
 		pad = max(0.05*math.Abs(hi), 1e-9)
 	}
 	p.YMin, p.YMax = lo-pad, hi+pad
-	p.OffAxis = fmt.Sprintf("linear y axes fit the values past the first %.0f%% of the x axis; earlier values run off them", 100*ZoomFraction)
+	p.OffAxis = fmt.Sprintf("the y axis fits the values past the first %.0f%% of the x axis; earlier values run off it", 100*ZoomFraction)
 }
 
 // ModelPanel is one entry of ModelPanels: a metric of a model experiment and
@@ -189,8 +189,8 @@ func plural(n int, one, many string) string {
 // ModelFigure builds a figure with one panel per entry of panels from model
 // metrics: for every estimator label (in order of first appearance), the
 // mean over seeds against the step (or the mean evaluations) and a band from
-// the smallest to the largest seed. Non-positive values are left out of log
-// panels (the caption says so). It returns an error if a panel's metric has
+// the smallest to the largest seed. Negative values are left out of log
+// panels (the caption says so); a mean of 0 is marked on the x axis. It returns an error if a panel's metric has
 // no values.
 func ModelFigure(name, title string, metrics []store.Metric, panels []MetricPanel) (*Figure, error) {
 	var labels []string
@@ -215,7 +215,8 @@ func ModelFigure(name, title string, metrics []store.Metric, panels []MetricPane
 				if m.Estimator != lab || m.Name != mp.Metric || math.IsNaN(m.Value) {
 					continue
 				}
-				if mp.LogY && !(m.Value > 0) {
+				if mp.LogY && m.Value < 0 {
+					// Zeros stay: the log panel marks them on its x axis.
 					dropped = true
 					continue
 				}
@@ -257,7 +258,7 @@ func ModelFigure(name, title string, metrics []store.Metric, panels []MetricPane
 	}
 	f.Caption = "Lines: mean over seeds; bands: smallest to largest seed"
 	if dropped {
-		f.Caption += "; non-positive values are left out of log axes"
+		f.Caption += "; negative values are left out of log axes"
 	}
 	f.Caption += "."
 	return f, nil

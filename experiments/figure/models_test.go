@@ -13,7 +13,7 @@ import (
 func TestModelFigure(t *testing.T) {
 	src := "experiment,estimator,seed,step,evals,metric,value\n" +
 		"e,a,0,0,0,elbo,-10\ne,a,1,0,0,elbo,-12\ne,a,0,10,100,elbo,-5\ne,a,1,10,120,elbo,-7\n" +
-		"e,a,0,10,100,var_mu,0\ne,a,0,0,0,var_mu,4\n"
+		"e,a,0,10,100,var_mu,0\ne,a,0,0,0,var_mu,4\ne,a,0,20,200,var_mu,-1\n"
 	ms, err := store.ReadMetrics(strings.NewReader(src))
 	if err != nil {
 		t.Fatal(err)
@@ -26,8 +26,13 @@ func TestModelFigure(t *testing.T) {
 	if len(s.X) != 2 || s.X[1] != 110 || s.Y[1] != -6 || s.Lo[1] != -7 || s.Hi[1] != -5 {
 		t.Fatalf("series %+v", s)
 	}
-	if v := f.Panels[1].Series[0]; len(v.X) != 1 || !strings.Contains(f.Caption, "left out") {
+	// On the log panel the negative value is left out and the zero kept
+	// (the panel marks it on its x axis).
+	if v := f.Panels[1].Series[0]; len(v.X) != 2 || v.Y[1] != 0 || !strings.Contains(f.Caption, "negative values are left out") {
 		t.Fatalf("log panel %+v, caption %q", v, f.Caption)
+	}
+	if pn, err := f.PanelNotes(); err != nil || !slices.Contains(pn[1], "a: 1 point equal to 0, marked on the x axis") {
+		t.Fatalf("log panel notes %q, %v", pn, err)
 	}
 	if _, err := ModelFigure("x", "t", ms, []MetricPanel{{Metric: "nope"}}); err == nil {
 		t.Fatal("missing metric accepted")
@@ -117,8 +122,18 @@ func TestModelFigures(t *testing.T) {
 			if err := f.WriteTo(&buf, "svg"); err != nil {
 				t.Fatal(err)
 			}
-			if n := strings.Count(strings.Join(f.Notes, "\n"), "run off"); n != 1 && f.Name == "e" {
-				t.Errorf("%s: zoom notes %q", tc.kind, f.Notes)
+			// Each zoomed panel says so under itself, and only there.
+			pn, err := f.PanelNotes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j, p := range f.Panels {
+				if n := strings.Count(strings.Join(pn[j], "\n"), "run off"); (n == 1) != !p.LogY {
+					t.Errorf("%s: %s: zoom notes %q", tc.kind, p.Title, pn[j])
+				}
+			}
+			if strings.Contains(strings.Join(f.Notes, "\n"), "run off") {
+				t.Errorf("%s: zoom note among the figure's notes %q", tc.kind, f.Notes)
 			}
 		}
 	}

@@ -84,7 +84,7 @@ func canvas(format string, w, h vg.Length) (vg.CanvasWriterTo, error) {
 			fpdf.SetDefaultModificationDate(CreationDate())
 			fpdf.SetDefaultCatalogSort(true)
 		})
-		return vgpdf.New(w, h), nil
+		return pdfCanvas{vgpdf.New(w, h)}, nil
 	}
 	return nil, fmt.Errorf("unknown figure format %q (want png, svg or pdf)", format)
 }
@@ -96,10 +96,7 @@ func (f *Figure) WriteTo(w io.Writer, format string) error {
 	if err != nil {
 		return err
 	}
-	width, height, err := f.size()
-	if err != nil {
-		return err
-	}
+	width, height := f.size(preps)
 	c, err := canvas(format, width, height)
 	if err != nil {
 		return err

@@ -886,7 +886,7 @@ func (p *parser) train(t map[string]any) (*Train, error) {
 
 func (p *parser) plot(t map[string]any) (*Plot, error) {
 	const path = "plot"
-	if err := p.keys(t, path, "recipe", "x", "metric", "log_x", "log_y", "exact", "title", "y_min", "y_max", "params"); err != nil {
+	if err := p.keys(t, path, "recipe", "x", "metric", "log_x", "log_y", "exact", "title", "y_min", "y_max", "y_ranges", "params"); err != nil {
 		return nil, err
 	}
 	pl := &Plot{}
@@ -918,6 +918,12 @@ func (p *parser) plot(t map[string]any) (*Plot, error) {
 	if pl.YMin != 0 && pl.YMax != 0 && pl.YMin >= pl.YMax {
 		return nil, p.errf("plot.y_max", "%v: want y_max > y_min (%v)", pl.YMax, pl.YMin)
 	}
+	if pl.LogY && pl.YMin < 0 {
+		return nil, p.errf("plot.y_min", "%v: a log axis needs y_min > 0 (or 0: automatic)", pl.YMin)
+	}
+	if pl.LogY && pl.YMax < 0 {
+		return nil, p.errf("plot.y_max", "%v: a log axis needs y_max > 0 (or 0: automatic)", pl.YMax)
+	}
 	if v, ok := t["params"]; ok {
 		list, ok := v.([]any)
 		if !ok {
@@ -931,7 +937,53 @@ func (p *parser) plot(t map[string]any) (*Plot, error) {
 			pl.Params = append(pl.Params, s)
 		}
 	}
+	if _, ok := t["y_ranges"]; ok {
+		if pl.YRanges, err = p.yRanges(t, pl); err != nil {
+			return nil, err
+		}
+	}
 	return pl, nil
+}
+
+// yRanges parses plot.y_ranges, a table from gradient component to its
+// panel's [min, max] (0: automatic), e.g. { mu = [0.005, 10], sigma =
+// [0.1, 10] }, sorted by component. A component must be among pl.Params
+// when those are given.
+func (p *parser) yRanges(t map[string]any, pl *Plot) ([]PanelRange, error) {
+	m, err := p.table(t, "plot", "y_ranges")
+	if err != nil {
+		return nil, p.errf("plot.y_ranges", "%s: want a table of component = [min, max], e.g. { sigma = [0.1, 10] }", show(t["y_ranges"]))
+	}
+	var out []PanelRange
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		field := join("plot.y_ranges", quoteKey(name))
+		if name == "" {
+			return nil, p.errf(field, "want a gradient component name, e.g. sigma")
+		}
+		if len(pl.Params) > 0 && !slices.Contains(pl.Params, name) {
+			return nil, p.errf(field, "%q is not among the plotted params (%s)", name, strings.Join(pl.Params, ", "))
+		}
+		list, ok := m[name].([]any)
+		if !ok || len(list) != 2 {
+			return nil, p.errf(field, "%s: want [min, max]", show(m[name]))
+		}
+		var r PanelRange
+		r.Param = name
+		if r.Min, err = p.number(list[0], field); err != nil {
+			return nil, err
+		}
+		if r.Max, err = p.number(list[1], field); err != nil {
+			return nil, err
+		}
+		switch {
+		case r.Min != 0 && r.Max != 0 && r.Min >= r.Max:
+			return nil, p.errf(field, "[%v, %v]: want min < max", r.Min, r.Max)
+		case pl.LogY && (r.Min < 0 || r.Max < 0):
+			return nil, p.errf(field, "[%v, %v]: a log axis needs limits > 0 (or 0: automatic)", r.Min, r.Max)
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 func (p *parser) profile(t map[string]any, path string, train bool) (Profile, error) {

@@ -159,8 +159,19 @@ type Plot struct {
 	// ("" none; "normal-persample": quadrature of the per-sample variance).
 	Exact string
 	Title string
-	// YMin and YMax fix the y range (0: automatic).
+	// YMin and YMax fix the y range of every panel (0: automatic).
 	YMin, YMax float64
+	// YRanges fixes the y ranges of single panels, overriding YMin and
+	// YMax there (key y_ranges), sorted by component.
+	YRanges []PanelRange
 	// Params selects which gradient components get a panel (empty: all).
 	Params []string
+}
+
+// PanelRange is the y range of the panel of one gradient component (a
+// y_ranges entry of a plot recipe, e.g. sigma = [0.1, 10]). Min or Max 0
+// leaves that end automatic.
+type PanelRange struct {
+	Param    string
+	Min, Max float64
 }

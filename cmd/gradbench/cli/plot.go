@@ -22,7 +22,7 @@ import (
 func init() {
 	register(&command{
 		name:    "plot",
-		args:    "[-o DIR] [-formats png,svg,pdf] RESULTS",
+		args:    "[-o DIR] [-formats png,svg,pdf] [-recipe SPEC] RESULTS",
 		summary: "render the figures of a results folder by the plot recipe of its spec",
 		run:     runPlot,
 	})
@@ -44,6 +44,12 @@ written as NAME.png, NAME.svg and NAME.pdf (one file per format):
                    vae-bernoulli: encoder-gradient variance vs step
                    (log axes; only when the run measured variances)
 
+What a panel cannot show as given (points off a fixed y range, values
+of 0 on a log axis, which are marked on its x axis, clipped bands) is
+noted under that panel and printed to stderr as "NAME: note: PANEL: ...".
+-recipe SPEC draws a sweep or training experiment by the [plot] section
+of SPEC, the same experiment with an edited recipe, without rerunning it.
+
 Nothing is written unless every figure renders. Bad results (no meta.json,
 a missing or malformed metrics.csv or cells.csv, no drawable metric) exit
 with status 2. PDFs carry the date of SOURCE_DATE_EPOCH, so that the
@@ -54,6 +60,7 @@ func runPlot(stdout, stderr io.Writer, args []string) error {
 	fset := newFlagSet(c.name, c.args, c.summary+plotHelp, stderr)
 	out := fset.String("o", "", "output `folder` (default: the results folder)")
 	formats := fset.String("formats", "png,svg,pdf", "comma-separated figure `formats`: png, svg, pdf")
+	recipe := fset.String("recipe", "", "draw by the [plot] recipe of `SPEC` (a spec of the same experiment) instead of the spec recorded in the results")
 	if help, err := parseFlags(fset, args); help || err != nil {
 		return err
 	}
@@ -86,10 +93,18 @@ func runPlot(stdout, stderr io.Writer, args []string) error {
 	case kind == store.KindModel:
 		// A model experiment's figures need only its metrics; the spec
 		// adds to the title when it parses.
+		if *recipe != "" {
+			return usagef("-recipe: %s is a model experiment, whose figures follow no [plot] recipe", dir)
+		}
 		figs, notes, err = ModelPlotFigures(dir, meta.Experiment, sp)
 	case specErr != nil:
 		return &UsageError{Err: fmt.Errorf("the spec recorded in the results does not parse: %w", specErr)}
 	default:
+		if *recipe != "" {
+			if sp, err = withRecipe(sp, *recipe); err != nil {
+				return err
+			}
+		}
 		figs, err = PlotFigures(dir, sp)
 	}
 	if err != nil {
@@ -130,11 +145,35 @@ func runPlot(stdout, stderr io.Writer, args []string) error {
 		fmt.Fprintf(stderr, "%s: note: %s\n", meta.Experiment, n)
 	}
 	for _, f := range figs {
-		for _, n := range f.Notes {
+		all, err := f.AllNotes()
+		if err != nil {
+			return err
+		}
+		for _, n := range all {
 			fmt.Fprintf(stderr, "%s: note: %s\n", f.Name, n)
 		}
 	}
 	return nil
+}
+
+// withRecipe returns a copy of sp with the plot recipe of the spec file
+// path, which must be a spec of the same name (the results' own spec with
+// a changed [plot] section, say): figures can follow an edited recipe
+// without rerunning the experiment.
+func withRecipe(sp *spec.Spec, path string) (*spec.Spec, error) {
+	rs, err := spec.Load(path)
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	if rs.Name != sp.Name {
+		return nil, usagef("-recipe %s: the spec is %q, the results are %q", path, rs.Name, sp.Name)
+	}
+	if rs.Plot == nil {
+		return nil, usagef("-recipe %s: the spec has no [plot] recipe", path)
+	}
+	cp := *sp
+	cp.Plot = rs.Plot
+	return &cp, nil
 }
 
 // modelTitles describes each model kind in the figures' titles.

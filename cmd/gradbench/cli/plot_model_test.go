@@ -141,7 +141,7 @@ func TestPlotModel(t *testing.T) {
 		if _, err := png.Decode(bytes.NewReader(data)); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(stderr, "earlier values run off them") {
+		if !strings.Contains(stderr, "earlier values run off it") {
 			t.Errorf("%s: stderr lacks the note on the zoomed axes:\n%s", tc.kind, stderr)
 		}
 		if tc.kind == "blr" {
