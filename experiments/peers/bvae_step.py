@@ -249,9 +249,10 @@ def replay(args):
             p = torch.tensor(go["params"], dtype=torch.float64)
             E = D * P + D
             with torch.no_grad():
-                m.We.copy_(p[:D * P].view(D, P))
+                # Go stores each weight matrix In × Out (nn.NewDenseInMajor).
+                m.We.copy_(p[:D * P].view(P, D).t())
                 m.be.copy_(p[D * P:E])
-                m.Wd.copy_(p[E:E + P * D].view(P, D))
+                m.Wd.copy_(p[E:E + P * D].view(D, P).t())
                 m.bd.copy_(p[E + P * D:])
                 m.theta.copy_(torch.tensor(go["prior"], dtype=torch.float64))
             img = torch.tensor(go["images"], dtype=dt).view(B, P)
@@ -267,11 +268,16 @@ def replay(args):
             step = step_autograd if variant.endswith("/autograd") else step_manual
             elbo = float(step(m, img, rand))
             assert pos[0] == len(us), f"used {pos[0]} of {len(us)} uniforms"
-            grad = torch.cat([t.grad.reshape(-1) for t in m.params()]).double()
+            def go_layout(ts):
+                """The network's tensors flattened as Go lays them out (W In × Out)."""
+                return torch.cat([ts[0].t().reshape(-1), ts[1].reshape(-1),
+                                  ts[2].t().reshape(-1), ts[3].reshape(-1)]).double()
+
+            grad = go_layout([t.grad for t in m.params()])
             gg = torch.tensor(go["grad"], dtype=torch.float64)
             gp = torch.tensor(go["priorGrad"], dtype=torch.float64)
             torch.optim.Adam(m.params(), lr=LR).step()
-            after = torch.cat([t.detach().reshape(-1) for t in m.params()]).double()
+            after = go_layout([t.detach() for t in m.params()])
             ga = torch.tensor(go["after"], dtype=torch.float64)
 
             def rel(a, b):

@@ -25,7 +25,7 @@ const CheckpointDir = ".train"
 // checkpointFormat changes whenever the checkpoint encoding or what a run
 // computes changes incompatibly; -resume refuses checkpoints of another
 // format.
-const checkpointFormat = 1
+const checkpointFormat = 2 // 2: the Bernoulli VAE stores its weights In × Out
 
 // identity identifies the experiment a checkpoint folder belongs to.
 type identity struct {

@@ -80,8 +80,9 @@ type Model struct {
 	Prior, PriorGrad []float64
 
 	x          []float64   // B × 784 binarised input
-	xin        []float64   // the encoder's input: x, or x − Mean with Demean
-	bsin       []float64   // the decoder's input at bs: bs, or 2·bs − 1
+	xb, bsb    nn.Binary   // x and bs as the encoder's and the decoder's binary inputs
+	prior      priorTerms  // of Prior, set at the start of every Step
+	q          []float64   // σ(logits), B × D
 	eact, edel [][]float64 // encoder layer outputs (last: logits) and their gradients
 	bs         []float64   // B × D separate samples for the decoder
 	dact, ddel [][]float64 // decoder layer outputs at bs and their gradients
@@ -89,7 +90,6 @@ type Model struct {
 	qs         []dist.Distribution
 	mb         minibatch
 	dkl, dth   []float64 // KL gradients for one image (D)
-	q          dist.BernoulliVec
 	f          likelihood
 	mean, m2   []float64 // encoder-gradient moments (EncoderGradVariance)
 }
@@ -106,11 +106,11 @@ func New(c Config, rng *rand.Rand) (*Model, error) {
 	P, D, H := mnist.Pixels, c.Latent, c.Hidden
 	m := &Model{Config: c}
 	if c.Nonlinear {
-		m.enc = []*nn.Dense{nn.NewDense(P, H, rng), nn.NewDense(H, H, rng), nn.NewDense(H, D, rng)}
-		m.dec = []*nn.Dense{nn.NewDense(D, H, rng), nn.NewDense(H, H, rng), nn.NewDense(H, P, rng)}
+		m.enc = []*nn.Dense{nn.NewDenseInMajor(P, H, rng), nn.NewDenseInMajor(H, H, rng), nn.NewDenseInMajor(H, D, rng)}
+		m.dec = []*nn.Dense{nn.NewDenseInMajor(D, H, rng), nn.NewDenseInMajor(H, H, rng), nn.NewDenseInMajor(H, P, rng)}
 	} else {
-		m.enc = []*nn.Dense{nn.NewDense(P, D, rng)}
-		m.dec = []*nn.Dense{nn.NewDense(D, P, rng)}
+		m.enc = []*nn.Dense{nn.NewDenseInMajor(P, D, rng)}
+		m.dec = []*nn.Dense{nn.NewDenseInMajor(D, P, rng)}
 	}
 	for _, l := range m.enc {
 		m.EncoderParams += l.NumParams()
@@ -126,17 +126,11 @@ func New(c Config, rng *rand.Rand) (*Model, error) {
 	m.Prior, m.PriorGrad = make([]float64, D), make([]float64, D)
 	B := c.Batch
 	m.x = make([]float64, B*P)
-	m.xin, m.bsin = m.x, nil
-	if c.Demean {
-		m.xin = make([]float64, B*P)
-	}
 	m.eact, m.edel = buffers(m.enc, B), buffers(m.enc, B)
 	m.bs = make([]float64, B*D)
-	m.bsin = m.bs
-	if c.Demean {
-		m.bsin = make([]float64, B*D)
-	}
 	m.dact, m.ddel = buffers(m.dec, B), buffers(m.dec, B)
+	m.xb, m.bsb = m.encBinary(), m.decBinary()
+	m.q = make([]float64, B*D)
 	m.g, m.dkl, m.dth = make([]float64, B*D), make([]float64, D), make([]float64, D)
 	logits := m.eact[len(m.eact)-1]
 	m.qs = make([]dist.Distribution, B)
@@ -144,8 +138,34 @@ func New(c Config, rng *rand.Rand) (*Model, error) {
 		m.qs[i] = &dist.BernoulliVec{Logits: logits[i*D : (i+1)*D]}
 	}
 	m.f = likelihood{m: m, dec: m.dec, act: buffers(m.dec, 1), del: buffers(m.dec, 1), in: make([]float64, D)}
-	m.mb = minibatch{m: m}
+	m.mb = minibatch{m: m, xb: m.decBinary()}
 	return m, nil
+}
+
+// encBinary returns the encoder's input for binarised images as a Binary
+// batch: x, or x − Mean with Demean.
+func (m *Model) encBinary() nn.Binary {
+	b := nn.Binary{Scale: 1}
+	if m.Demean {
+		b.Offset = make([]float64, len(m.Mean))
+		for k, v := range m.Mean {
+			b.Offset[k] = -v
+		}
+	}
+	return b
+}
+
+// decBinary returns the decoder's input for binary latents as a Binary
+// batch: b, or 2b − 1 with Demean.
+func (m *Model) decBinary() nn.Binary {
+	b := nn.Binary{Scale: 1}
+	if m.Demean {
+		b.Scale, b.Offset = 2, make([]float64, m.Latent)
+		for k := range b.Offset {
+			b.Offset[k] = -1
+		}
+	}
+	return b
 }
 
 // buffers returns one rows × Out slice per layer.
@@ -161,12 +181,25 @@ func buffers(layers []*nn.Dense, rows int) [][]float64 {
 // act (hidden layers after the leaky ReLU; the last layer's output is
 // linear).
 func forward(layers []*nn.Dense, act [][]float64, in []float64) {
+	layers[0].Forward(act[0], in)
+	forwardRest(layers, act)
+}
+
+// forwardBinary is forward for a binary batch.
+func forwardBinary(layers []*nn.Dense, act [][]float64, in *nn.Binary) {
+	layers[0].ForwardBinary(act[0], in)
+	forwardRest(layers, act)
+}
+
+// forwardRest runs layers[1:] on the first layer's output act[0].
+func forwardRest(layers []*nn.Dense, act [][]float64) {
 	for k, l := range layers {
-		l.Forward(act[k], in)
+		if k > 0 {
+			l.Forward(act[k], act[k-1])
+		}
 		if k < len(layers)-1 {
 			nn.LeakyReLU.Apply(act[k], act[k])
 		}
-		in = act[k]
 	}
 }
 
@@ -174,15 +207,24 @@ func forward(layers []*nn.Dense, act [][]float64, in []float64) {
 // the output gradient del[last], using del as scratch. If din is not nil it
 // receives the gradient with respect to in.
 func backward(layers []*nn.Dense, act, del [][]float64, in, din []float64) {
-	for k := len(layers) - 1; k >= 0; k-- {
-		inp, dinp := in, din
-		if k > 0 {
-			inp, dinp = act[k-1], del[k-1]
-		}
-		layers[k].Backward(dinp, inp, del[k])
-		if k > 0 {
-			nn.LeakyReLU.Backward(del[k-1], act[k-1], del[k-1])
-		}
+	backwardRest(layers, act, del)
+	layers[0].Backward(din, in, del[0])
+}
+
+// backwardBinary is backward for layers run by forwardBinary on in, without
+// the gradient with respect to in.
+func backwardBinary(layers []*nn.Dense, act, del [][]float64, in *nn.Binary) {
+	backwardRest(layers, act, del)
+	layers[0].BackwardBinary(in, del[0])
+}
+
+// backwardRest backpropagates del[last] through layers[1:], adding their
+// weight gradients and leaving the gradient at the first layer's output in
+// del[0].
+func backwardRest(layers []*nn.Dense, act, del [][]float64) {
+	for k := len(layers) - 1; k > 0; k-- {
+		layers[k].Backward(del[k-1], act[k-1], del[k])
+		nn.LeakyReLU.Backward(del[k-1], act[k-1], del[k-1])
 	}
 }
 
@@ -226,14 +268,14 @@ func (*likelihood) Name() string { return "bvae-loglik" }
 // Value returns log p(x|b).
 func (f *likelihood) Value(b []float64) float64 {
 	forward(f.dec, f.act, f.m.decIn(f.in, b))
-	return nn.BernoulliLogLik(nil, f.x, f.act[len(f.act)-1])
+	return nn.BernoulliLogLikBlocked(nil, f.x, f.act[len(f.act)-1])
 }
 
 // Grad writes ∇_b log p(x|b) into dst and returns log p(x|b).
 func (f *likelihood) Grad(dst, b []float64) float64 {
 	forward(f.dec, f.act, f.m.decIn(f.in, b))
 	last := len(f.act) - 1
-	v := nn.BernoulliLogLik(f.del[last], f.x, f.act[last])
+	v := nn.BernoulliLogLikBlocked(f.del[last], f.x, f.act[last])
 	for k := last; k >= 0; k-- {
 		if k == 0 {
 			f.dec[0].BackwardInput(dst, f.del[0])
@@ -258,6 +300,7 @@ type minibatch struct {
 	rows      int
 	act, view [][]float64 // buffers for rows points, and views of R rows
 	in        []float64   // the decoder's input (Demean)
+	xb        nn.Binary   // the points as a binary batch, when they are
 }
 
 func (mb *minibatch) Len() int { return mb.m.Batch }
@@ -282,10 +325,14 @@ func (mb *minibatch) Values(dst, xs []float64, idx []int) {
 	for k, a := range mb.act {
 		mb.view[k] = a[:R*mb.m.dec[k].Out]
 	}
-	forward(mb.m.dec, mb.view, mb.m.decIn(mb.in, xs))
+	if mb.xb.Set(xs, mb.m.Latent) {
+		forwardBinary(mb.m.dec, mb.view, &mb.xb)
+	} else {
+		forward(mb.m.dec, mb.view, mb.m.decIn(mb.in, xs))
+	}
 	out := mb.view[len(mb.view)-1]
 	for r, i := range idx {
-		dst[r] = nn.BernoulliLogLik(nil, mb.m.x[i*P:(i+1)*P], out[r*P:(r+1)*P])
+		dst[r] = nn.BernoulliLogLikBlocked(nil, mb.m.x[i*P:(i+1)*P], out[r*P:(r+1)*P])
 	}
 }
 
@@ -305,15 +352,57 @@ func (m *Model) Objective(x []float64) objective.Differentiable {
 // theta (p), and, if dl and dtheta are not nil, writes its gradients:
 // ∂KL/∂l_d = q_d(1 − q_d)(l_d − θ_d) and ∂KL/∂θ_d = p_d − q_d.
 func KL(dl, dtheta, l, theta []float64) float64 {
+	var p priorTerms
+	p.set(theta)
+	return p.kl(dl, dtheta, nil, l)
+}
+
+// priorTerms holds what KL needs of the prior's logits θ, computed once
+// for a minibatch: softplus(θ_d), softplus(−θ_d) and σ(θ_d).
+type priorTerms struct{ t, sp, spm, p, e []float64 } // e: scratch
+
+func (p *priorTerms) set(theta []float64) {
+	if len(p.sp) != len(theta) {
+		p.sp, p.spm, p.p = make([]float64, len(theta)), make([]float64, len(theta)), make([]float64, len(theta))
+	}
+	p.t = theta
+	for d, t := range theta {
+		p.sp[d], p.spm[d] = softplus2(t)
+		p.p[d] = nn.Sigm(t)
+	}
+}
+
+// softplus2 returns softplus(x) and softplus(−x) from one exponential and
+// one logarithm.
+func softplus2(x float64) (pos, neg float64) {
+	l := math.Log1p(math.Exp(-math.Abs(x)))
+	return max(x, 0) + l, max(-x, 0) + l
+}
+
+// kl is KL for one image's logits l against the prior p; if dl is not nil
+// it writes the gradients as KL does, and if q is not nil σ(l) into q.
+func (p *priorTerms) kl(dl, dtheta, q, l []float64) float64 {
 	var kl float64
+	if len(p.e) < len(l) {
+		p.e = make([]float64, len(l))
+	}
+	nn.ExpNegAbs(p.e, l)
 	for d, a := range l {
-		t := theta[d]
-		q := nn.Sigm(a)
+		e := p.e[d]
+		lp := math.Log1p(e)
+		spa, spma := max(a, 0)+lp, max(-a, 0)+lp
+		qd := 1 / (1 + e) // σ(a), from e^(−|a|)
+		if a < 0 {
+			qd = e / (1 + e)
+		}
 		// q (log q − log p) + (1 − q)(log(1 − q) − log(1 − p))
-		kl += q*(nn.Softplus(-t)-nn.Softplus(-a)) + (1-q)*(nn.Softplus(t)-nn.Softplus(a))
+		kl += qd*(p.spm[d]-spma) + (1-qd)*(p.sp[d]-spa)
 		if dl != nil {
-			dl[d] = q * (1 - q) * (a - t)
-			dtheta[d] = nn.Sigm(t) - q
+			dl[d] = qd * (1 - qd) * (a - p.t[d])
+			dtheta[d] = p.p[d] - qd
+		}
+		if q != nil {
+			q[d] = qd
 		}
 	}
 	return max(kl, 0)
@@ -331,7 +420,7 @@ func KL(dl, dtheta, l, theta []float64) float64 {
 func (m *Model) Step(images []float64, est estimators.Estimator, rng, data *rand.Rand) (estimators.Cost, float64, error) {
 	m.checkBatch("Step", images)
 	mnist.Binarize(m.x, images, data)
-	m.encIn(m.xin, m.x)
+	m.xb.Set(m.x, mnist.Pixels)
 	clear(m.Grad)
 	clear(m.PriorGrad)
 	cost, kl, err := m.encoderGrad(est, rng, data)
@@ -354,7 +443,8 @@ func (m *Model) checkBatch(method string, images []float64) {
 // draws from rng.
 func (m *Model) encoderGrad(est estimators.Estimator, rng, data *rand.Rand) (estimators.Cost, float64, error) {
 	B, D := m.Batch, m.Latent
-	forward(m.enc, m.eact, m.xin)
+	forwardBinary(m.enc, m.eact, &m.xb)
+	m.prior.set(m.Prior)
 	last := len(m.enc) - 1
 	logits, dlogits := m.eact[last], m.edel[last]
 	inv := 1 / float64(B)
@@ -364,19 +454,19 @@ func (m *Model) encoderGrad(est estimators.Estimator, rng, data *rand.Rand) (est
 		return cost, 0, err
 	}
 	for i := range B {
-		l, dl, g := logits[i*D:(i+1)*D], dlogits[i*D:(i+1)*D], m.g[i*D:(i+1)*D]
-		kl += KL(m.dkl, m.dth, l, m.Prior)
-		for d, a := range l {
+		l, dl, g, q := logits[i*D:(i+1)*D], dlogits[i*D:(i+1)*D], m.g[i*D:(i+1)*D], m.q[i*D:(i+1)*D]
+		kl += m.prior.kl(m.dkl, m.dth, q, l)
+		for d := range l {
 			// −∂ELBO/∂l = −(g − ∂KL/∂l); −∂ELBO/∂θ = ∂KL/∂θ.
 			dl[d] = -(g[d] - m.dkl[d]) * inv
 			m.PriorGrad[d] += m.dth[d] * inv
 			m.bs[i*D+d] = 0
-			if data.Float64() < nn.Sigm(a) {
+			if data.Float64() < q[d] {
 				m.bs[i*D+d] = 1
 			}
 		}
 	}
-	backward(m.enc, m.eact, m.edel, m.xin, nil)
+	backwardBinary(m.enc, m.eact, m.edel, &m.xb)
 	return cost, kl, nil
 }
 
@@ -384,18 +474,19 @@ func (m *Model) encoderGrad(est estimators.Estimator, rng, data *rand.Rand) (est
 // Grad and returns Σ_i log p(x_i|b'_i).
 func (m *Model) decoderGrad() float64 {
 	B, P := m.Batch, mnist.Pixels
-	forward(m.dec, m.dact, m.decIn(m.bsin, m.bs))
+	m.bsb.Set(m.bs, m.Latent)
+	forwardBinary(m.dec, m.dact, &m.bsb)
 	last := len(m.dec) - 1
 	out, dout := m.dact[last], m.ddel[last]
 	var ll float64
 	for i := range B {
-		ll += nn.BernoulliLogLik(dout[i*P:(i+1)*P], m.x[i*P:(i+1)*P], out[i*P:(i+1)*P])
+		ll += nn.BernoulliLogLikBlocked(dout[i*P:(i+1)*P], m.x[i*P:(i+1)*P], out[i*P:(i+1)*P])
 	}
 	inv := 1 / float64(B)
 	for k := range dout {
 		dout[k] *= -inv
 	}
-	backward(m.dec, m.dact, m.ddel, m.bsin, nil)
+	backwardBinary(m.dec, m.dact, m.ddel, &m.bsb)
 	return ll
 }
 
@@ -411,7 +502,7 @@ func (m *Model) EncoderGradVariance(images []float64, est estimators.Estimator, 
 		return 0, 0, fmt.Errorf("bvae: %d variance draws: want ≥ 2", draws)
 	}
 	mnist.Binarize(m.x, images, batchRNG)
-	m.encIn(m.xin, m.x)
+	m.xb.Set(m.x, mnist.Pixels)
 	E := m.EncoderParams
 	if m.mean == nil {
 		m.mean, m.m2 = make([]float64, E), make([]float64, E)
@@ -465,31 +556,42 @@ func (m *Model) Bounds(images []float64, k int, rng *rand.Rand) (elbo, iw float6
 	x, xin := make([]float64, P), make([]float64, P)
 	eact := buffers(m.enc, 1)
 	dact := buffers(m.dec, k)
-	b, bin := make([]float64, k*D), make([]float64, k*D)
+	b := make([]float64, k*D)
+	bb := m.decBinary()
 	lw := make([]float64, k)
+	// Per latent: σ(l_d), and log p(b_d) − log q(b_d) at b_d = 1 and 0.
+	q, lr1, lr0 := make([]float64, D), make([]float64, D), make([]float64, D)
+	var prior priorTerms
+	prior.set(m.Prior)
 	for i := range n {
 		mnist.Binarize(x, images[i*P:(i+1)*P], rng)
 		forward(m.enc, eact, m.encIn(xin, x))
 		l := eact[len(eact)-1]
+		for d, a := range l {
+			t := m.Prior[d]
+			q[d] = nn.Sigm(a)
+			lr1[d] = nn.LogSigmoid(t) - nn.LogSigmoid(a)
+			lr0[d] = nn.LogSigmoid(-t) - nn.LogSigmoid(-a)
+		}
 		for j := range k {
 			lw[j] = 0
-			for d, a := range l {
-				t := m.Prior[d]
-				if rng.Float64() < nn.Sigm(a) {
+			for d := range D {
+				if rng.Float64() < q[d] {
 					b[j*D+d] = 1
-					lw[j] += nn.LogSigmoid(t) - nn.LogSigmoid(a) // log p(b_d) − log q(b_d)
+					lw[j] += lr1[d]
 				} else {
 					b[j*D+d] = 0
-					lw[j] += nn.LogSigmoid(-t) - nn.LogSigmoid(-a)
+					lw[j] += lr0[d]
 				}
 			}
 		}
-		forward(m.dec, dact, m.decIn(bin, b))
+		bb.Set(b, D)
+		forwardBinary(m.dec, dact, &bb)
 		out := dact[len(dact)-1]
 		mx := math.Inf(-1)
 		var ll0 float64
 		for j := range k {
-			ll := nn.BernoulliLogLik(nil, x, out[j*P:(j+1)*P])
+			ll := nn.BernoulliLogLikBlocked(nil, x, out[j*P:(j+1)*P])
 			if j == 0 {
 				ll0 = ll
 			}
@@ -501,7 +603,7 @@ func (m *Model) Bounds(images []float64, k int, rng *rand.Rand) (elbo, iw float6
 			s += math.Exp(lw[j] - mx)
 		}
 		iw += mx + math.Log(s/float64(k))
-		elbo += ll0 - KL(nil, nil, l, m.Prior)
+		elbo += ll0 - prior.kl(nil, nil, nil, l)
 	}
 	return elbo / float64(n), iw / float64(n)
 }

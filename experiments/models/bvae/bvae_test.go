@@ -21,6 +21,17 @@ func near(a, b float64) bool { return math.Abs(a-b) <= 1e-5*(1+math.Abs(b)) }
 
 // binaryImages returns n images of 0/1 intensities (so that binarising
 // them is the identity) with about a fifth of the pixels on.
+// bits returns n values, each 1 with probability p and 0 otherwise.
+func bits(n int, p float64, rng *rand.Rand) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		if rng.Float64() < p {
+			x[i] = 1
+		}
+	}
+	return x
+}
+
 func binaryImages(n int, rng *rand.Rand) []float64 {
 	x := make([]float64, n*mnist.Pixels)
 	for i := range x {
@@ -156,7 +167,7 @@ func TestStepGradient(t *testing.T) {
 			return s / B
 		}
 		encVJP := func() float64 {
-			forward(m.enc, m.eact, m.xin)
+			forwardBinary(m.enc, m.eact, &m.xb)
 			var s float64
 			for k, v := range m.eact[last] {
 				s += dl[k] * v
@@ -176,7 +187,7 @@ func TestStepGradient(t *testing.T) {
 			check("decoder", m.EncoderParams+rng.IntN(len(m.Params)-m.EncoderParams), decLoss)
 		}
 		// Prior: −ELBO depends on θ through the mean KL only.
-		forward(m.enc, m.eact, m.xin)
+		forwardBinary(m.enc, m.eact, &m.xb)
 		logits := append([]float64(nil), m.eact[last]...)
 		klLoss := func(th []float64) float64 {
 			var s float64
@@ -390,15 +401,12 @@ func TestNew(t *testing.T) {
 	}
 }
 
-// BenchmarkStep is one training step at the experiments' sizes (D = 200
-// latents, batch 50, hidden 200 for the nonlinear model): forward,
-// estimator, backward and the Adam update, for a few estimators; "floor",
-// measured first in the same run, is the dense work any step does (encoder
-// and decoder forward and backward over the batch as matrix products, no
-// estimator), and x-floor the step's time over it.
 // BenchmarkStep times one training step of the Bernoulli VAE (batch 50,
-// 200 latents) per estimator, beside the floor of that estimator: the
-// matrix products its step must make and nothing else (the encoder's
+// 200 latents, hidden 200 for the nonlinear model, demeaned input as in the
+// experiments) per estimator, beside the floor of that estimator: the
+// matrix products its step must make, done as the step does them (binary
+// inputs as sums of weight rows), with the decoder's log-likelihoods, and
+// nothing else (the encoder's
 // forward and backward passes, the decoder's forward pass at every point
 // the estimator evaluates f at, as one matrix product, its backward pass to
 // the input at the points where it evaluates ∇f, and the decoder's forward
@@ -411,7 +419,10 @@ func BenchmarkStep(b *testing.B) {
 		if nonlinear {
 			arch = "nonlinear"
 		}
-		cfg := Config{Nonlinear: nonlinear, Hidden: 200, Latent: 200, Batch: 50, Samples: 1}
+		// The experiments' configuration: demeaned input, decoder bias at
+		// the pixel means (here those of random grey images).
+		cfg := Config{Nonlinear: nonlinear, Hidden: 200, Latent: 200, Batch: 50, Samples: 1,
+			Mean: benchMeans(), Demean: true, MeanBias: true}
 		for _, e := range []struct {
 			name            string
 			opts            map[string]string
@@ -425,7 +436,10 @@ func BenchmarkStep(b *testing.B) {
 				m, _ := New(cfg, rng)
 				copy(m.x, binaryImages(cfg.Batch, rng))
 				R, G := e.fRows*cfg.Batch, e.gradRows*cfg.Batch
-				xs, vals, idx := binaryImages(R, rng)[:R*cfg.Latent], make([]float64, R), make([]int, R)
+				// Latents at the untrained encoder's density (about ½), as
+				// the step's samples and separate samples are.
+				xs, vals, idx := bits(R*cfg.Latent, 0.5, rng), make([]float64, R), make([]int, R)
+				copy(m.bs, bits(len(m.bs), 0.5, rng))
 				for r := range idx {
 					idx[r] = r % cfg.Batch
 				}
@@ -433,7 +447,8 @@ func BenchmarkStep(b *testing.B) {
 				din := make([]float64, G*cfg.Latent)
 				b.ReportAllocs()
 				for b.Loop() {
-					forward(m.enc, m.eact, m.x)
+					m.xb.Set(m.x, mnist.Pixels)
+					forwardBinary(m.enc, m.eact, &m.xb)
 					m.mb.Values(vals, xs, idx)
 					if G > 0 {
 						forward(m.dec, gact, xs[:G*cfg.Latent])
@@ -445,7 +460,7 @@ func BenchmarkStep(b *testing.B) {
 							m.dec[k].BackwardInput(gdel[k-1], gdel[k])
 						}
 					}
-					backward(m.enc, m.eact, m.edel, m.x, nil)
+					backwardBinary(m.enc, m.eact, m.edel, &m.xb)
 					m.decoderGrad()
 				}
 				floor = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
@@ -485,6 +500,16 @@ func BenchmarkStep(b *testing.B) {
 			}
 		}
 	}
+}
+
+// benchMeans returns pixel means in (0, 0.5), as MNIST's are mostly small.
+func benchMeans() []float64 {
+	rng := rand.New(rand.NewPCG(5, 5))
+	m := make([]float64, mnist.Pixels)
+	for k := range m {
+		m[k] = 0.5 * rng.Float64() * rng.Float64()
+	}
+	return m
 }
 
 // TestMinibatchMatchesPerImage: the decoder as an estimators.Minibatch

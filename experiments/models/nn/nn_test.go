@@ -30,16 +30,23 @@ func randSlice(n int, rng *rand.Rand) []float64 {
 	return s
 }
 
+// TestDenseGradients checks Backward and BackwardInput against central
+// differences, in both weight layouts, for one row and for a batch.
 func TestDenseGradients(t *testing.T) {
-	for _, batch := range []int{1, 3} {
-		testDenseGradients(t, batch)
+	for _, inMajor := range []bool{false, true} {
+		for _, batch := range []int{1, 3} {
+			testDenseGradients(t, batch, inMajor)
+		}
 	}
 }
 
-func testDenseGradients(t *testing.T, batch int) {
+func testDenseGradients(t *testing.T, batch int, inMajor bool) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	const in, out = 4, 5
 	l := NewDense(in, out, rng)
+	if inMajor {
+		l = NewDenseInMajor(in, out, rand.New(rand.NewPCG(1, 2)))
+	}
 	for i := range l.B {
 		l.B[i] = rng.NormFloat64()
 	}
@@ -58,7 +65,7 @@ func testDenseGradients(t *testing.T, batch int) {
 			return r
 		}, append([]float64(nil), v...), central)
 		if !closeTo(got, want) {
-			t.Errorf("%s: got %v, want %v", name, got, want)
+			t.Errorf("in-major %v, batch %d: %s: got %v, want %v", inMajor, batch, name, got, want)
 		}
 	}
 	check("dW", l.W, l.GW)
@@ -176,5 +183,42 @@ func TestDenseAllocs(t *testing.T) {
 	x, y, dx := make([]float64, 30), make([]float64, 20), make([]float64, 30)
 	if a := testing.AllocsPerRun(10, func() { l.Forward(y, x); l.Backward(dx, x, y); l.BackwardInput(dx, y) }); a != 0 {
 		t.Errorf("Forward+Backward allocate %v times", a)
+	}
+}
+
+// TestBernoulliLogLikBlocked: the blocked sum agrees with BernoulliLogLik
+// to 1e-13 relative (plus 1e-13 absolute) and its gradient to 1e-15, on
+// 784 logits of every size from −40 to 40 (tiny and large e^(−|l|)) with
+// binary and grey targets, and on short and ragged lengths.
+func TestBernoulliLogLikBlocked(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{1, 31, 32, 33, 784} {
+		for rep := range 50 {
+			l, x := make([]float64, n), make([]float64, n)
+			for d := range l {
+				l[d] = 80 * (rng.Float64() - 0.5)
+				if rep%2 == 0 {
+					l[d] = 4 * rng.NormFloat64()
+				}
+				x[d] = float64(rng.IntN(2))
+				if rep%3 == 0 {
+					x[d] = rng.Float64()
+				}
+			}
+			g1, g2 := make([]float64, n), make([]float64, n)
+			want := BernoulliLogLik(g1, x, l)
+			got := BernoulliLogLikBlocked(g2, x, l)
+			if math.Abs(got-want) > 1e-13*(1+math.Abs(want)) {
+				t.Fatalf("n %d: %v, want %v (diff %g)", n, got, want, got-want)
+			}
+			if v := BernoulliLogLikBlocked(nil, x, l); v != got {
+				t.Fatalf("n %d: without gradient %v, with %v", n, v, got)
+			}
+			for d := range g1 {
+				if math.Abs(g1[d]-g2[d]) > 1e-15 {
+					t.Fatalf("n %d: gradient %d: %v, want %v", n, d, g2[d], g1[d])
+				}
+			}
+		}
 	}
 }
