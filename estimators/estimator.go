@@ -46,9 +46,12 @@ const (
 	// NeedsRelaxedConditional: the family implements
 	// dist.RelaxedConditional (the relaxation given the discrete outcome).
 	NeedsRelaxedConditional
+	// NeedsCurvatureProducts: the objective implements objective.Curved or
+	// objective.HessVec (second derivatives along a direction).
+	NeedsCurvatureProducts
 )
 
-var needNames = []string{"reparam", "grad f", "hessian f", "finite", "mvd", "moments", "binary", "relaxed", "relaxed|b"}
+var needNames = []string{"reparam", "grad f", "hessian f", "finite", "mvd", "moments", "binary", "relaxed", "relaxed|b", "hessian·v f"}
 
 // String lists the capabilities, e.g. "reparam+grad f", or "-" for none.
 func (n Needs) String() string {
@@ -144,6 +147,12 @@ func Check(info Info, p dist.Distribution, f objective.Objective, n int) error {
 	}
 	if info.Needs&NeedsCurvature != 0 {
 		if _, ok := f.(objective.Curved); !ok {
+			return Unsupported(info.Name, "objective %s has no second derivative", f.Name())
+		}
+	}
+	if info.Needs&NeedsCurvatureProducts != 0 {
+		_, curved := f.(objective.Curved)
+		if _, hv := f.(objective.HessVec); !curved && !hv {
 			return Unsupported(info.Name, "objective %s has no second derivative", f.Name())
 		}
 	}

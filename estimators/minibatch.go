@@ -26,6 +26,47 @@ type Minibatch interface {
 	Values(dst, xs []float64, idx []int)
 }
 
+// ContextMinibatch is a Minibatch that also gives each example's
+// conditioning input: the image x_i of a VAE's example i, say, which the
+// objectives f_i depend on as data. A control variate may take it as
+// input alongside the latent sample, as RELAX's network does in its
+// references (RelaxCV with input = xz).
+//
+// It is optional: an estimator whose network needs the conditioning input
+// returns an error wrapping ErrUnsupported when the Minibatch does not
+// implement it; other estimators ignore it.
+type ContextMinibatch interface {
+	Minibatch
+	// Context returns example i's conditioning input (0 ≤ i < Len), of the
+	// same length for every i. It may share storage with the Minibatch:
+	// valid until the next call of a Minibatch method, and not to be
+	// modified.
+	Context(i int) []float64
+}
+
+// GradMetric is a Minibatch whose families' parameters are functions of
+// shared model parameters θ, such as the logits an encoder network computes
+// from each image with its weights θ. With J_i the Jacobian of example i's
+// family parameters with respect to θ and J the B·P × dim θ matrix that
+// stacks them, the minibatch's model-parameter gradient is Jᵀ G =
+// Σ_i J_iᵀ G_i for the per-example gradients G (B×P, row i the gradient
+// with respect to example i's family parameters).
+//
+// It is optional: an estimator that adapts its own parameters to minimise
+// the squared norm ‖Jᵀ G‖² of the model-parameter gradient (RelaxCV with
+// objective = params, the default) uses Pullback to compute that norm's
+// derivative; when the Minibatch does not implement GradMetric it takes
+// J Jᵀ as the identity, that is it minimises Σ_i ‖G_i‖², the per-example
+// metric.
+type GradMetric interface {
+	Minibatch
+	// Pullback writes u = J Jᵀ g into u for per-example gradients g, both
+	// B·P values laid out like the grads of EstimateMinibatch (row i
+	// example i's), so that u_i = J_i Σ_k J_kᵀ g_k and the derivative of
+	// ‖Jᵀ g‖² with respect to g is 2u. It must not retain g or u.
+	Pullback(u, g []float64)
+}
+
 // MinibatchEstimator is implemented by estimators with a minibatch path:
 // they estimate the gradients of the B expectations E_{p_i}[f_i] of a
 // minibatch in one call, evaluating f at all their points through one

@@ -17,9 +17,9 @@ import (
 //	ĝ = (f(b) − c(z̃)) ∇θ log p(b;θ) + ∇θ c(z) − ∇θ c(z̃),
 //
 // averaged over n independent samples; it is unbiased for every c. The
-// surrogate is c(z) = η f(σ_τ(z)) for REBAR, plus a one-hidden-layer tanh
-// network r_φ(z) for RELAX (initialised with zero output weights, so RELAX
-// starts as REBAR).
+// surrogate is c(z) = η f(σ_τ(z)) for REBAR, plus a one-hidden-layer
+// network r_φ for RELAX (tanh units on z by default; initialised with zero
+// output weights, so RELAX starts as REBAR).
 //
 // Unless frozen (see Adaptive), each Estimate then takes one Adam step on
 // (η, log τ, φ) along the gradient of the mean squared single-sample
@@ -29,6 +29,14 @@ import (
 // (∇θ log p·ĝ), computed with the families' tangents, the objective's
 // Hessian for τ (objective.Hessian where f implements it, else its
 // diagonal), and hand-written second-order derivatives of the network.
+//
+// The network's options (RelaxCVOptions) reproduce the reference
+// implementations' choices: its activation (tanh, or leaky ReLU with slope
+// 0.3), its input (z alone, or the example's conditioning input x ⊕ z from
+// a ContextMinibatch), and whether η also scales it. EstimateMinibatch
+// (relaxcv_minibatch.go) adapts once per minibatch on the squared norm of
+// the minibatch's model-parameter gradient, as the references do; the
+// comment there records what they do exactly.
 //
 // RelaxCV implements Adaptive and Stateful; its state is η, log τ, the
 // network, the Adam moments and step count, and the frozen flag. With lr = 0
@@ -41,10 +49,13 @@ type RelaxCV struct {
 	eta0, tau0, lr     float64
 	tuneTau, mlp       bool
 	hidden             int
+	opts               RelaxCVOptions
+	leaky, inXZ        bool // opts.Activation == "leaky_relu", opts.Input == "xz"
 	frozen             bool
 	eta, logTau        float64
 	net                []float64 // W1 (H×D, row-major), b1 (H), w2 (H), b2
-	netDim             int
+	netDim             int       // the network's input dimension, ctxLen + the family's Dim
+	ctxLen             int       // the length of the conditioning input (0 for input z)
 	step               int
 	adamM, adamV, dpsi []float64 // over (η, log τ, net…)
 
@@ -52,8 +63,48 @@ type RelaxCV struct {
 	s, gi, a, at                                       []float64
 	xa, xtau, xat, hx                                  []float64
 	hfull                                              []float64 // d×d Hessian, for objective.Hessian
-	hid, hidA                                          []float64
+	hid, hidA, hidP, hidPP                             []float64
+	mb                                                 relaxMinibatch
 }
+
+// RelaxCVOptions are the options of RelaxCV beyond those of NewRelaxCV;
+// DefaultRelaxCVOptions returns the defaults, under which every estimate
+// and state of NewRelaxCV is unchanged.
+type RelaxCVOptions struct {
+	// Activation is the hidden units' activation: "tanh" (the default) or
+	// "leaky_relu" (slope 0.3 for negative inputs, as in the DisARM
+	// reference's control network).
+	Activation string
+	// Input is the network's input: "z" (the default: the perturbed logits
+	// z alone) or "xz" (the example's conditioning input x, from a
+	// ContextMinibatch, followed by z, as in both references). With "xz"
+	// Estimate, which has no conditioning input, returns an error wrapping
+	// ErrUnsupported, and so does EstimateMinibatch unless the minibatch
+	// is a ContextMinibatch.
+	Input string
+	// ScaleNet makes η scale the network too: c = η (f(σ_τ(z)) + r_φ)
+	// instead of the default η f(σ_τ(z)) + r_φ; the references do this.
+	ScaleNet bool
+	// Objective chooses what EstimateMinibatch's single adaptation step
+	// per minibatch minimises: "params" (the default) the squared norm of
+	// the minibatch's model-parameter gradient ‖Jᵀ G‖² where the minibatch
+	// implements GradMetric, else (and always with "example") the sum of
+	// the examples' squared estimates Σ_i ‖ĝ_i‖². Estimate ignores it.
+	Objective string
+	// Beta1 is Adam's first-moment decay (default 0.9; the DisARM
+	// reference uses 0.999).
+	Beta1 float64
+}
+
+// DefaultRelaxCVOptions returns the default options: tanh units on z, η
+// scaling only the relaxed objective, the "params" objective and β1 = 0.9.
+func DefaultRelaxCVOptions() RelaxCVOptions {
+	return RelaxCVOptions{Activation: "tanh", Input: "z", Objective: "params", Beta1: 0.9}
+}
+
+// leakySlope is the slope of the leaky ReLU for negative inputs: Keras's
+// LeakyReLU(alpha=0.3), the DisARM reference's control network.
+const leakySlope = 0.3
 
 // NewRelaxCV returns the REBAR (mlp false) or RELAX (mlp true) estimator
 // with initial η and τ, Adam learning rate lr for the variance (0: never
@@ -62,6 +113,26 @@ type RelaxCV struct {
 // Stateful even with lr = 0 (its state then never changes); the registered
 // factories wrap that case in a stateless estimator.
 func NewRelaxCV(mlp bool, eta, tau, lr float64, tuneTau bool, hidden int) (*RelaxCV, error) {
+	return NewRelaxCVWith(mlp, eta, tau, lr, tuneTau, hidden, DefaultRelaxCVOptions())
+}
+
+// NewRelaxCVWith is NewRelaxCV with the further options o. It also returns
+// an error if an option of o is not one of its documented values, or if
+// o.Beta1 is not in [0, 1). Activation, Input and ScaleNet concern the
+// network: without it (mlp false) they must keep their defaults.
+func NewRelaxCVWith(mlp bool, eta, tau, lr float64, tuneTau bool, hidden int, o RelaxCVOptions) (*RelaxCV, error) {
+	switch {
+	case o.Activation != "tanh" && o.Activation != "leaky_relu":
+		return nil, fmt.Errorf("option activation = %q: want tanh or leaky_relu", o.Activation)
+	case o.Input != "z" && o.Input != "xz":
+		return nil, fmt.Errorf("option input = %q: want z or xz", o.Input)
+	case o.Objective != "example" && o.Objective != "params":
+		return nil, fmt.Errorf("option objective = %q: want example or params", o.Objective)
+	case !(o.Beta1 >= 0 && o.Beta1 < 1):
+		return nil, fmt.Errorf("option beta1 = %v: want 0 ≤ beta1 < 1", o.Beta1)
+	case !mlp && (o.Activation != "tanh" || o.Input != "z" || o.ScaleNet):
+		return nil, fmt.Errorf("options activation, input and scale_net need the network (relax)")
+	}
 	switch {
 	case !(tau > 0):
 		return nil, fmt.Errorf("option tau = %v: want tau > 0", tau)
@@ -74,7 +145,8 @@ func NewRelaxCV(mlp bool, eta, tau, lr float64, tuneTau bool, hidden int) (*Rela
 	if mlp {
 		name = "relax"
 	}
-	e := &RelaxCV{name: name, eta0: eta, tau0: tau, lr: lr, tuneTau: tuneTau, mlp: mlp, hidden: hidden}
+	e := &RelaxCV{name: name, eta0: eta, tau0: tau, lr: lr, tuneTau: tuneTau, mlp: mlp, hidden: hidden,
+		opts: o, leaky: o.Activation == "leaky_relu", inXZ: o.Input == "xz"}
 	e.Reset()
 	return e, nil
 }
@@ -93,7 +165,7 @@ func (e *RelaxCV) Info() Info {
 		info.Summary = "RELAX (Grathwohl et al. 2018): REBAR's control variate plus a one-hidden-layer network, all tuned online on the variance (relaxed family)"
 	}
 	if e.lr > 0 && e.tuneTau {
-		info.Needs |= NeedsCurvature
+		info.Needs |= NeedsCurvatureProducts
 	}
 	return info
 }
@@ -102,7 +174,7 @@ func (e *RelaxCV) Info() Info {
 func (e *RelaxCV) Reset() {
 	e.eta, e.logTau = e.eta0, math.Log(e.tau0)
 	e.step = 0
-	e.netDim = 0 // the network is rebuilt for the family's dimension
+	e.netDim, e.ctxLen = 0, 0 // the network is rebuilt for the family's dimension
 	clear(e.adamM)
 	clear(e.adamV)
 }
@@ -127,6 +199,7 @@ func (e *RelaxCV) Clone() Estimator {
 	c.dpsi = append([]float64(nil), e.dpsi...)
 	c.u, c.v, c.z, c.zt, c.b, c.x, c.xt, c.gx, c.gxt, c.dzx, c.dzxt, c.cz, c.czt = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 	c.s, c.gi, c.a, c.at, c.xa, c.xtau, c.xat, c.hx, c.hid, c.hidA, c.hfull = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+	c.hidP, c.hidPP, c.mb = nil, nil, relaxMinibatch{}
 	return &c
 }
 
@@ -139,6 +212,9 @@ func (e *RelaxCV) Snapshot() Estimator {
 
 // MarshalBinary encodes η, log τ, the network, the Adam moments and step
 // count, and the frozen flag (and the options, which UnmarshalBinary checks).
+// With options other than DefaultRelaxCVOptions it appends them and the
+// length of the conditioning input the network was built for (so a state
+// saved with the defaults keeps its encoding).
 func (e *RelaxCV) MarshalBinary() ([]byte, error) {
 	w := newStateEncoder(e.name)
 	w.uint(e.hidden)
@@ -155,6 +231,14 @@ func (e *RelaxCV) MarshalBinary() ([]byte, error) {
 		w.floats(e.net)
 		w.floats(e.adamM)
 		w.floats(e.adamV)
+	}
+	if e.opts != DefaultRelaxCVOptions() {
+		w.uint(boolCode(e.leaky))
+		w.uint(boolCode(e.inXZ))
+		w.bool(e.opts.ScaleNet)
+		w.uint(boolCode(e.opts.Objective == "params"))
+		w.float(e.opts.Beta1)
+		w.uint(e.ctxLen)
 	}
 	return w.bytes(), nil
 }
@@ -183,10 +267,28 @@ func (e *RelaxCV) UnmarshalBinary(data []byte) error {
 			r.invalid("%d network weights and %d, %d Adam moments for dimension %d, want %d and %d", len(net), len(m), len(v), netDim, want, want+2)
 		}
 	}
+	ctxLen := 0
+	if e.opts != DefaultRelaxCVOptions() {
+		if a := r.uint(1); r.err == nil && a != boolCode(e.leaky) {
+			r.invalid("saved with another activation than %s", e.opts.Activation)
+		}
+		if in := r.uint(1); r.err == nil && in != boolCode(e.inXZ) {
+			r.invalid("saved with another input than %s", e.opts.Input)
+		}
+		r.boolOption("scale_net", e.opts.ScaleNet)
+		if o := r.uint(1); r.err == nil && o != boolCode(e.opts.Objective == "params") {
+			r.invalid("saved with another objective than %s", e.opts.Objective)
+		}
+		r.option("beta1", e.opts.Beta1)
+		ctxLen = r.uint(math.MaxInt32)
+		if r.err == nil && (ctxLen > netDim || (ctxLen > 0 && !e.inXZ) || (netDim > 0 && e.inXZ && ctxLen == 0)) {
+			r.invalid("conditioning input of length %d for network dimension %d", ctxLen, netDim)
+		}
+	}
 	if err := r.finish(); err != nil {
 		return err
 	}
-	e.frozen, e.eta, e.logTau, e.step, e.netDim = frozen, eta, logTau, step, netDim
+	e.frozen, e.eta, e.logTau, e.step, e.netDim, e.ctxLen = frozen, eta, logTau, step, netDim, ctxLen
 	if netDim > 0 {
 		e.net, e.adamM, e.adamV = net, m, v
 		e.dpsi = grow(e.dpsi, len(m))
@@ -194,8 +296,17 @@ func (e *RelaxCV) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
+// boolCode returns 1 for true and 0 for false.
+func boolCode(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // fixedRelaxCV is a RelaxCV with lr = 0 behind the plain Estimator
-// interface: it never adapts, so it is stateless and is not Stateful.
+// interface (and MinibatchEstimator): it never adapts, so it is stateless
+// and is not Stateful.
 type fixedRelaxCV struct{ e *RelaxCV }
 
 // Info describes the estimator.
@@ -206,11 +317,21 @@ func (w *fixedRelaxCV) Estimate(grad []float64, p dist.Distribution, f objective
 	return w.e.Estimate(grad, p, f, n, rng)
 }
 
-// initNet sizes the network for input dimension d and sets its initial
-// weights: W1 from a fixed generator with scale 1/√d, b1 = 0, w2 = 0,
-// b2 = 0, so that the initial network output is 0.
-func (e *RelaxCV) initNet(d int) {
+// EstimateMinibatch writes every example's n-sample estimate into grads
+// (see RelaxCV.EstimateMinibatch).
+func (w *fixedRelaxCV) EstimateMinibatch(grads []float64, ps []dist.Distribution, f Minibatch, n int, rng *rand.Rand) (Cost, error) {
+	return w.e.EstimateMinibatch(grads, ps, f, n, rng)
+}
+
+// initNet sizes the network for a conditioning input of length c (0 for
+// input z) and a family of dimension d, so an input dimension D = c + d, and
+// sets its initial weights: W1 from a fixed generator with scale 1/√D,
+// b1 = 0, w2 = 0, b2 = 0, so that the initial network output is 0. (The
+// references initialise both layers Glorot-uniform, so that their network
+// starts nonzero; ours starts as REBAR.)
+func (e *RelaxCV) initNet(c, d int) {
 	h := e.hidden
+	d += c
 	np := 2 + h*d + 2*h + 1
 	if !e.mlp {
 		np = 2
@@ -221,35 +342,71 @@ func (e *RelaxCV) initNet(d int) {
 	clear(e.adamV)
 	clear(e.net)
 	if e.mlp {
-		rng := rand.New(rand.NewPCG(0x52454c4158, uint64(d)))
+		rng := rand.New(rand.NewPCG(0x52454c4158^uint64(c)<<40, uint64(d)))
 		sc := 1 / math.Sqrt(float64(d))
 		for i := range h * d {
 			e.net[i] = sc * rng.NormFloat64()
 		}
 	}
-	e.netDim = d
+	e.netDim, e.ctxLen = d, c
+	e.hid, e.hidA = grow(e.hid, h), grow(e.hidA, h)
+	e.hidP, e.hidPP = grow(e.hidP, h), grow(e.hidPP, h)
 }
 
-// netEval returns r(z), writes ∇_z r into dz, and the pre-activation
-// derivatives into e.hid (t_k) and e.hidA (t'_k). With dir non-nil it also
-// returns D = dir·∇_z r.
-func (e *RelaxCV) netEval(dz, z, dir []float64) (r, dd float64) {
-	d, h := len(z), e.hidden
-	w1, b1, w2 := e.net[:h*d], e.net[h*d:h*d+h], e.net[h*d+h:h*d+2*h]
-	r = e.net[h*d+2*h]
+// activate returns the hidden activation t(pre) and its first and second
+// derivatives.
+func (e *RelaxCV) activate(pre float64) (t, tp, tpp float64) {
+	if e.leaky {
+		if pre > 0 {
+			return pre, 1, 0
+		}
+		return leakySlope * pre, leakySlope, 0
+	}
+	t = math.Tanh(pre)
+	tp = 1 - t*t
+	return t, tp, -2 * t * tp
+}
+
+// netBase writes into base the pre-activations' part due to the
+// conditioning input ctx (b1 + W1_x ctx), for netEval with input xz.
+func (e *RelaxCV) netBase(base, ctx []float64) {
+	h, D := e.hidden, e.netDim
+	b1 := e.net[h*D : h*D+h]
+	for k := range h {
+		s := b1[k]
+		for j, xj := range e.net[k*D : k*D+len(ctx)] {
+			s += xj * ctx[j]
+		}
+		base[k] = s
+	}
+}
+
+// netEval returns r(z), writes ∇_z r into dz, and per hidden unit k the
+// activation t_k, the directional derivative a_k = Σ_j W1_kj dir_j of its
+// pre-activation, and the activation's first and second derivatives into
+// e.hid, e.hidA, e.hidP and e.hidPP. With dir non-nil it also returns
+// D = dir·∇_z r. With input xz, base holds the pre-activations' part due to
+// the conditioning input (netBase); with input z it is nil.
+func (e *RelaxCV) netEval(dz, z, dir, base []float64) (r, dd float64) {
+	h, D := e.hidden, e.netDim
+	c := D - len(z)
+	w1, b1, w2 := e.net[:h*D], e.net[h*D:h*D+h], e.net[h*D+h:h*D+2*h]
+	r = e.net[h*D+2*h]
 	clear(dz)
 	for k := range h {
-		row := w1[k*d : (k+1)*d]
+		row := w1[k*D+c : (k+1)*D]
 		pre, ak := b1[k], 0.0
+		if base != nil {
+			pre = base[k]
+		}
 		for j, zj := range z {
 			pre += row[j] * zj
 			if dir != nil {
 				ak += row[j] * dir[j]
 			}
 		}
-		t := math.Tanh(pre)
-		tp := 1 - t*t
-		e.hid[k], e.hidA[k] = t, ak
+		t, tp, tpp := e.activate(pre)
+		e.hid[k], e.hidA[k], e.hidP[k], e.hidPP[k] = t, ak, tp, tpp
 		r += w2[k] * t
 		dd += w2[k] * tp * ak
 		for j := range dz {
@@ -260,20 +417,25 @@ func (e *RelaxCV) netEval(dz, z, dir []float64) (r, dd float64) {
 }
 
 // netParamGrad adds cr ∂r(z)/∂φ + cd ∂D(z, dir)/∂φ to grad (laid out like
-// e.net), after netEval(·, z, dir) filled e.hid and e.hidA.
-func (e *RelaxCV) netParamGrad(grad, z, dir []float64, cr, cd float64) {
-	d, h := len(z), e.hidden
-	w2 := e.net[h*d+h : h*d+2*h]
-	gw1, gb1, gw2 := grad[:h*d], grad[h*d:h*d+h], grad[h*d+h:h*d+2*h]
-	grad[h*d+2*h] += cr
+// e.net), after netEval(·, z, dir, ·) filled e.hid, e.hidA, e.hidP and
+// e.hidPP; ctx is the conditioning input (nil with input z).
+func (e *RelaxCV) netParamGrad(grad, z, ctx, dir []float64, cr, cd float64) {
+	h, D := e.hidden, e.netDim
+	c := D - len(z)
+	w2 := e.net[h*D+h : h*D+2*h]
+	gw1, gb1, gw2 := grad[:h*D], grad[h*D:h*D+h], grad[h*D+h:h*D+2*h]
+	grad[h*D+2*h] += cr
 	for k := range h {
 		t, ak := e.hid[k], e.hidA[k]
-		tp := 1 - t*t
-		tpp := -2 * t * tp
+		tp, tpp := e.hidP[k], e.hidPP[k]
 		gw2[k] += cr*t + cd*tp*ak
 		cb := cr*w2[k]*tp + cd*w2[k]*tpp*ak // coefficient of ∂pre_k
 		gb1[k] += cb
-		row := gw1[k*d : (k+1)*d]
+		row := gw1[k*D : (k+1)*D]
+		for j, xj := range ctx {
+			row[j] += cb * xj
+		}
+		row = row[c:]
 		cdir := cd * w2[k] * tp
 		for j, zj := range z {
 			row[j] += cb*zj + cdir*dir[j]
@@ -293,9 +455,13 @@ func (e *RelaxCV) Estimate(grad []float64, p dist.Distribution, f objective.Obje
 	if !ok {
 		return Cost{}, Unsupported(info.Name, "family %s has no conditional relaxation", p.Name())
 	}
+	if e.inXZ {
+		return Cost{}, Unsupported(info.Name, "input = xz needs each example's conditioning input: use EstimateMinibatch with a ContextMinibatch")
+	}
 	adapt := e.lr > 0 && !e.frozen
 	cf, curved := f.(objective.Curved)
-	if e.lr > 0 && e.tuneTau && !curved {
+	hv, products := f.(objective.HessVec)
+	if e.lr > 0 && e.tuneTau && !curved && !products {
 		return Cost{}, Check(info, p, f, n)
 	}
 	checkGrad(grad, p)
@@ -304,17 +470,19 @@ func (e *RelaxCV) Estimate(grad []float64, p dist.Distribution, f objective.Obje
 	if dense && adapt && e.tuneTau {
 		e.hfull = grow(e.hfull, d*d)
 	}
-	if e.netDim != d {
-		e.initNet(d)
+	if e.netDim != d || e.ctxLen != 0 {
+		e.initNet(0, d)
 	}
 	for _, b := range []*[]float64{&e.u, &e.v, &e.z, &e.zt, &e.b, &e.x, &e.xt, &e.gx, &e.gxt, &e.dzx, &e.dzxt, &e.cz, &e.czt, &e.a, &e.at, &e.xa, &e.xtau, &e.xat, &e.hx} {
 		*b = grow(*b, d)
 	}
 	e.s, e.gi = grow(e.s, np), grow(e.gi, np)
 	e.hid, e.hidA = grow(e.hid, e.hidden), grow(e.hidA, e.hidden)
+	e.hidP, e.hidPP = grow(e.hidP, e.hidden), grow(e.hidPP, e.hidden)
 	clear(e.dpsi)
 	zero(grad)
 	eta, tau := e.eta, math.Exp(e.logTau)
+	sn := e.netScale()
 	inv := 1 / float64(n)
 	for range n {
 		r.RelaxNoise(e.u, rng)
@@ -336,15 +504,15 @@ func (e *RelaxCV) Estimate(grad []float64, p dist.Distribution, f objective.Obje
 		ct := eta * fxt
 		var rzt float64
 		if e.mlp {
-			rzt, _ = e.netEval(e.a, e.zt, nil) // e.a as scratch: ∇_z r(z̃)
+			rzt, _ = e.netEval(e.a, e.zt, nil, nil) // e.a as scratch: ∇_z r(z̃)
 			for k := range d {
-				e.czt[k] += e.a[k]
+				e.czt[k] += sn * e.a[k]
 			}
-			e.netEval(e.a, e.z, nil)
+			e.netEval(e.a, e.z, nil, nil)
 			for k := range d {
-				e.cz[k] += e.a[k]
+				e.cz[k] += sn * e.a[k]
 			}
-			ct += rzt
+			ct += sn * rzt
 		}
 		// ĝ_i.
 		for j, sj := range e.s {
@@ -376,10 +544,14 @@ func (e *RelaxCV) Estimate(grad []float64, p dist.Distribution, f objective.Obje
 			// With a dense Hessian H the first term is x_τᵀ H x_a.
 			r.SoftTangents(e.xa, e.xtau, e.xat, e.x, e.z, e.a, tau)
 			dz := 0.0
-			if dense {
+			switch {
+			case products:
+				hv.HessVec(e.hx, e.x, e.xtau)
+				dz = dotF(e.hx, e.xa) + dotF(e.gx, e.xat)
+			case dense:
 				full.Hessian(e.hfull, e.x)
 				dz = quadForm(e.hfull, e.xtau, e.xa) + dotF(e.gx, e.xat)
-			} else {
+			default:
 				cf.HessDiag(e.hx, e.x)
 				for k := range d {
 					dz += e.hx[k]*e.xtau[k]*e.xa[k] + e.gx[k]*e.xat[k]
@@ -387,11 +559,16 @@ func (e *RelaxCV) Estimate(grad []float64, p dist.Distribution, f objective.Obje
 			}
 			r.SoftTangents(e.xa, e.xtau, e.xat, e.xt, e.zt, e.at, tau)
 			dzt, dft := 0.0, 0.0
-			if dense {
+			switch {
+			case products:
+				hv.HessVec(e.hx, e.xt, e.xtau)
+				dzt = dotF(e.hx, e.xa) + dotF(e.gxt, e.xat)
+				dft = dotF(e.gxt, e.xtau)
+			case dense:
 				full.Hessian(e.hfull, e.xt)
 				dzt = quadForm(e.hfull, e.xtau, e.xa) + dotF(e.gxt, e.xat)
 				dft = dotF(e.gxt, e.xtau)
-			} else {
+			default:
 				cf.HessDiag(e.hx, e.xt)
 				for k := range d {
 					dzt += e.hx[k]*e.xtau[k]*e.xa[k] + e.gxt[k]*e.xat[k]
@@ -402,10 +579,13 @@ func (e *RelaxCV) Estimate(grad []float64, p dist.Distribution, f objective.Obje
 		}
 		if e.mlp {
 			g := e.dpsi[2:]
-			e.netEval(e.cz, e.z, e.a) // e.cz reused as scratch
-			e.netParamGrad(g, e.z, e.a, 0, c)
-			e.netEval(e.cz, e.zt, e.at)
-			e.netParamGrad(g, e.zt, e.at, -c*ss, -c)
+			_, dr := e.netEval(e.cz, e.z, e.a, nil) // e.cz reused as scratch
+			e.netParamGrad(g, e.z, nil, e.a, 0, sn*c)
+			rt, drt := e.netEval(e.cz, e.zt, e.at, nil)
+			e.netParamGrad(g, e.zt, nil, e.at, -sn*c*ss, -sn*c)
+			if e.opts.ScaleNet {
+				e.dpsi[0] += c * (dr - drt - rt*ss)
+			}
 		}
 	}
 	if adapt {
@@ -414,10 +594,23 @@ func (e *RelaxCV) Estimate(grad []float64, p dist.Distribution, f objective.Obje
 	return Cost{F: n, Grad: 2 * n}, nil
 }
 
-// adamStep moves (η, log τ, φ) against e.dpsi with Adam (β1 = 0.9,
-// β2 = 0.999, ε = 1e-8, bias-corrected).
+// netScale returns the network's factor in the surrogate: η with
+// ScaleNet, else 1.
+func (e *RelaxCV) netScale() float64 {
+	if e.opts.ScaleNet {
+		return e.eta
+	}
+	return 1
+}
+
+// adamStep moves (η, log τ, φ) against e.dpsi with Adam (β1 = the option
+// beta1, default 0.9, β2 = 0.999, ε = 1e-8, bias-corrected).
 func (e *RelaxCV) adamStep() {
-	const b1, b2, eps = 0.9, 0.999, 1e-8
+	const b2, eps = 0.999, 1e-8
+	b1, nb1 := e.opts.Beta1, 1-e.opts.Beta1
+	if b1 == 0.9 {
+		nb1 = 1 - 0.9 // the constant 0.1, as before beta1 was an option: bit-identical
+	}
 	e.step++
 	c1 := 1 - math.Pow(b1, float64(e.step))
 	c2 := 1 - math.Pow(b2, float64(e.step))
@@ -425,7 +618,7 @@ func (e *RelaxCV) adamStep() {
 		if math.IsNaN(g) || math.IsInf(g, 0) {
 			continue
 		}
-		e.adamM[i] = b1*e.adamM[i] + (1-b1)*g
+		e.adamM[i] = b1*e.adamM[i] + nb1*g
 		e.adamV[i] = b2*e.adamV[i] + (1-b2)*g*g
 		delta := e.lr * (e.adamM[i] / c1) / (math.Sqrt(e.adamV[i]/c2) + eps)
 		switch i {
@@ -472,12 +665,28 @@ func relaxCVFactory(mlp bool) Factory {
 			return nil, err
 		}
 		hidden := 0
+		opts := DefaultRelaxCVOptions()
 		if mlp {
 			if hidden, err = o.Int("hidden", 16); err != nil {
 				return nil, err
 			}
+			if opts.Activation, err = o.String("activation", opts.Activation); err != nil {
+				return nil, err
+			}
+			if opts.Input, err = o.String("input", opts.Input); err != nil {
+				return nil, err
+			}
+			if opts.ScaleNet, err = o.Bool("scale_net", opts.ScaleNet); err != nil {
+				return nil, err
+			}
 		}
-		e, err := NewRelaxCV(mlp, eta, tau, lr, tuneTau, hidden)
+		if opts.Objective, err = o.String("objective", opts.Objective); err != nil {
+			return nil, err
+		}
+		if opts.Beta1, err = o.Float("beta1", opts.Beta1); err != nil {
+			return nil, err
+		}
+		e, err := NewRelaxCVWith(mlp, eta, tau, lr, tuneTau, hidden, opts)
 		switch {
 		case err != nil:
 			return nil, err

@@ -43,6 +43,16 @@ type Curved interface {
 	HessDiag(dst, x []float64)
 }
 
+// HessVec is a Differentiable objective with Hessian–vector products, for
+// objectives whose Hessian is too large to form and whose diagonal costs no
+// less than a product (a neural network's log-likelihood): RelaxCV's
+// minibatch path tunes τ with it.
+type HessVec interface {
+	Differentiable
+	// HessVec writes ∇²f(x) v into dst (dst, x and v of one length).
+	HessVec(dst, x, v []float64)
+}
+
 // Hessian is implemented by Curved objectives whose Hessian is not
 // diagonal, such as a log-likelihood of a linear model.
 type Hessian interface {

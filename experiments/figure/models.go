@@ -102,6 +102,7 @@ var ModelPanels = []ModelPanel{
 	{Metric: "test_iw", Plot: true, Panel: MetricPanel{Title: "test bound at equal evaluations", YLabel: "nats per image", ByEvals: true}},
 	{Metric: "train_elbo", Plot: true, Panel: MetricPanel{Title: "training ELBO", YLabel: "nats per image"}},
 	{Metric: "minibatch_elbo"}, // the last step's minibatch ELBO: noisy, not drawn
+	{Metric: "test_iw_full"},   // the bound on the whole test set, last step only: for tables
 	{Metric: "var_enc", Suffix: "-variance", Plot: true, Panel: MetricPanel{Title: "encoder gradient: variance per parameter", YLabel: "Var[∂/∂encoder]", LogY: true}},
 }
 

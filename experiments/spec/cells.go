@@ -159,8 +159,8 @@ func (s *Spec) ApplyProfile(name string) error {
 		}
 		return &Error{File: s.File, Field: "profile", Msg: fmt.Sprintf("unknown profile %q (%s)", name, msg)}
 	}
-	if (pr.TrainImages != nil || pr.TestImages != nil) && (s.Model == nil || !strings.HasPrefix(s.Model.Kind, "vae-")) {
-		return &Error{File: s.File, Field: "profile." + name, Msg: "train_images and test_images apply to the VAE kinds only"}
+	if (pr.TrainImages != nil || pr.TestImages != nil || pr.FinalTestImages != nil) && (s.Model == nil || !strings.HasPrefix(s.Model.Kind, "vae-")) {
+		return &Error{File: s.File, Field: "profile." + name, Msg: "train_images, test_images and final_test_images apply to the VAE kinds only"}
 	}
 	if pr.ProbeDraws != nil && (s.Model == nil || s.Model.ProbeDraws == 0) {
 		return &Error{File: s.File, Field: "profile." + name + ".probe_draws", Msg: "applies to probe experiments only (the spec sets no probe_draws)"}

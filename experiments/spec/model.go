@@ -41,6 +41,10 @@ type Model struct {
 	Hidden, Latent   int // VAE sizes
 	TrainImages      int // VAE: training images on which the ELBO is evaluated
 	TestImages       int // VAE: held-out images of the importance-weighted bound
+	// FinalTestImages, if > 0, is the number of test images (10000: the
+	// whole test set) of the bound recorded once more, as test_iw_full, at
+	// the last step (vae-bernoulli).
+	FinalTestImages int
 	// Layers is "linear" or "nonlinear" (vae-bernoulli; "" otherwise).
 	Layers string
 	// PriorLearningRate is the SGD step size of the prior's logits
@@ -85,7 +89,7 @@ func (p *parser) model(t map[string]any) (*Model, error) {
 	if err := p.keys(t, path, "kind", "data", "estimators", "estimator", "options", "optimizer",
 		"learning_rate", "schedule", "steps", "batch", "n", "init_sigma", "eval_every", "variance_draws",
 		"objective_samples", "seeds", "hidden", "latent", "train_images", "test_images",
-		"layers", "prior_learning_rate", "demean_input", "decoder_bias", "train_split", "variance_data", "probe_draws",
+		"final_test_images", "layers", "prior_learning_rate", "demean_input", "decoder_bias", "train_split", "variance_data", "probe_draws",
 		"checkpoint_every", "checkpoint_seconds"); err != nil {
 		return nil, err
 	}
@@ -156,6 +160,7 @@ func (p *parser) model(t map[string]any) (*Model, error) {
 		{"latent", &m.Latent, 20, 1, 1e4},
 		{"train_images", &m.TrainImages, 1000, 1, 60000},
 		{"test_images", &m.TestImages, 1000, 1, 10000},
+		{"final_test_images", &m.FinalTestImages, 0, 0, 10000},
 	}
 	for _, f := range ints {
 		if *f.dst, err = p.integer(t, path, f.key, f.def, f.lo, f.hi); err != nil {
@@ -172,7 +177,7 @@ func (p *parser) model(t map[string]any) (*Model, error) {
 		return nil, p.errf("model.variance_draws", "1: want 0 (not measured) or ≥ 2 draws")
 	}
 	if !vae {
-		for _, key := range []string{"hidden", "latent", "train_images", "test_images"} {
+		for _, key := range []string{"hidden", "latent", "train_images", "test_images", "final_test_images"} {
 			if _, ok := t[key]; ok {
 				return nil, p.errf(join(path, key), "applies to kinds vae-gaussian and vae-bernoulli only")
 			}
@@ -234,7 +239,8 @@ func (m *Model) applyProfile(pr Profile) {
 		dst *int
 	}{{pr.Steps, &m.Steps}, {pr.Seeds, &m.Seeds}, {pr.EvalEvery, &m.EvalEvery},
 		{pr.VarianceDraws, &m.VarianceDraws}, {pr.ObjectiveSamples, &m.ObjectiveSamples},
-		{pr.TrainImages, &m.TrainImages}, {pr.TestImages, &m.TestImages}, {pr.ProbeDraws, &m.ProbeDraws}} {
+		{pr.TrainImages, &m.TrainImages}, {pr.TestImages, &m.TestImages}, {pr.ProbeDraws, &m.ProbeDraws},
+		{pr.FinalTestImages, &m.FinalTestImages}} {
 		if f.src != nil {
 			*f.dst = *f.src
 		}

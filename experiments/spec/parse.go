@@ -998,7 +998,7 @@ func (p *parser) profile(t map[string]any, path string, train bool) (Profile, er
 	}
 	if train {
 		if err := p.keys(t, path, "steps", "seeds", "eval_every", "variance_draws", "objective_samples",
-			"train_images", "test_images", "probe_draws"); err != nil {
+			"train_images", "test_images", "final_test_images", "probe_draws"); err != nil {
 			return pr, err
 		}
 		for _, f := range []struct {
@@ -1008,6 +1008,7 @@ func (p *parser) profile(t map[string]any, path string, train bool) (Profile, er
 		}{{"steps", &pr.Steps, 1, 1e9}, {"seeds", &pr.Seeds, 1, 10000}, {"eval_every", &pr.EvalEvery, 1, 1e9},
 			{"variance_draws", &pr.VarianceDraws, 0, 1e7}, {"objective_samples", &pr.ObjectiveSamples, 1, 1e9},
 			{"train_images", &pr.TrainImages, 1, 1e7}, {"test_images", &pr.TestImages, 1, 1e7},
+			{"final_test_images", &pr.FinalTestImages, 0, 1e7},
 			{"probe_draws", &pr.ProbeDraws, 2 * ProbeBlocks, 1e6}} {
 			if *f.dst, err = get(f.key, f.lo, f.hi); err != nil {
 				return pr, err

@@ -54,6 +54,8 @@ type Profile struct {
 	ObjectiveSamples *int
 	// TrainImages and TestImages override the VAEs' evaluation sizes.
 	TrainImages, TestImages *int
+	// FinalTestImages overrides the Bernoulli VAE's final_test_images.
+	FinalTestImages *int
 	// ProbeDraws overrides a probe experiment's probe_draws.
 	ProbeDraws *int
 }

@@ -325,6 +325,9 @@ func (x *Experiment) run(ctx context.Context, id RunID, ck *checkpointer, prog *
 		pt.Objective, pt.ObjectiveSE, pt.ObjectiveMethod = ev.Objective, ev.ObjectiveSE, ev.ObjectiveMethod
 		pt.GradVariance, pt.GradNonfinite = ev.GradVariance, ev.GradNonfinite
 		st.Points = append(st.Points, pt)
+		if f, ok := model.(finalEvaluator); ok && step == x.steps {
+			ev.Metrics = append(ev.Metrics, f.EvaluateFinal(r)...)
+		}
 		for _, m := range ev.Metrics {
 			st.Metrics = append(st.Metrics, store.Metric{Experiment: x.Spec.Name, Estimator: e.Label, Seed: id.Seed,
 				Step: step, Evals: pt.Evals, Name: m.Name, Value: m.Value})

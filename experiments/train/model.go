@@ -53,7 +53,14 @@ type Group struct {
 	Schedule     optim.Schedule
 }
 
-// Evaluation is what one evaluation of a model measured.
+// finalEvaluator is a Model with metrics measured at the last step only
+// (after Evaluate's, in the same evaluation): the Bernoulli VAE's bound on
+// the whole test set.
+type finalEvaluator interface {
+	EvaluateFinal(r *Streams) []store.KV
+}
+
+// Evaluation is what a Model's Evaluate measures.
 type Evaluation struct {
 	// Objective is the curve's objective (E_p[f] for a [train] spec, the
 	// full-data ELBO for blr, the held-out bound for the VAEs), with its

@@ -416,6 +416,18 @@ func (v *bvaeModel) Evaluate(est estimators.Estimator, r *Streams) (Evaluation, 
 	return ev, nil
 }
 
+// EvaluateFinal records test_iw_full, the importance-weighted bound
+// (objective_samples samples) on the first final_test_images test images,
+// when the spec asks for it.
+func (v *bvaeModel) EvaluateFinal(r *Streams) []store.KV {
+	n := min(v.spec.FinalTestImages, v.test.Len())
+	if n == 0 {
+		return nil
+	}
+	_, iw := v.b.Bounds(v.test.X[:n*mnist.Pixels], v.spec.ObjectiveSamples, r.Eval)
+	return []store.KV{{Name: "test_iw_full", Value: iw}}
+}
+
 // probe measures est's encoder-gradient variance at the current
 // parameters: one minibatch of training images drawn with data() (shared by
 // every probe of the step), blocks blocks of draws/blocks draws each, every

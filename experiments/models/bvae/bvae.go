@@ -260,7 +260,8 @@ type likelihood struct {
 	dec      []*nn.Dense
 	x        []float64 // the image (784 values in {0, 1})
 	act, del [][]float64
-	in       []float64 // the decoder's input (Demean)
+	in       []float64   // the decoder's input (Demean)
+	tan      [][]float64 // HessVec's tangents
 }
 
 func (*likelihood) Name() string { return "bvae-loglik" }
@@ -292,6 +293,47 @@ func (f *likelihood) Grad(dst, b []float64) float64 {
 	return v
 }
 
+// HessVec writes ∇²_b log p(x|b) v into dst (an objective.HessVec, for
+// REBAR's and RELAX's τ): the leaky-ReLU decoder is piecewise linear, so
+// the Hessian is s² Jᵀ diag(−σ'(o)) J, J the Jacobian of the output logits
+// o with respect to the decoder's input and s = 2 with Demean (input
+// 2b − 1), else 1: a forward-mode pass for J v, then backpropagation.
+func (f *likelihood) HessVec(dst, b, v []float64) {
+	forward(f.dec, f.act, f.m.decIn(f.in, b))
+	last := len(f.act) - 1
+	if f.tan == nil {
+		f.tan = buffers(f.dec, 1)
+	}
+	for k, l := range f.dec {
+		clear(f.tan[k])
+		if k == 0 {
+			l.AddTangent(f.tan[0], v)
+		} else {
+			l.AddTangent(f.tan[k], f.tan[k-1])
+		}
+		if k < last {
+			nn.LeakyReLU.Backward(f.tan[k], f.act[k], f.tan[k])
+		}
+	}
+	s := 1.0
+	if f.m.Demean {
+		s = 2
+	}
+	out, w := f.act[last], f.del[last]
+	for j, o := range out {
+		p := nn.Sigm(o)
+		w[j] = -s * s * p * (1 - p) * f.tan[last][j]
+	}
+	for k := last; k >= 0; k-- {
+		if k == 0 {
+			f.dec[0].BackwardInput(dst, f.del[0])
+			break
+		}
+		f.dec[k].BackwardInput(f.del[k-1], f.del[k])
+		nn.LeakyReLU.Backward(f.del[k-1], f.act[k-1], f.del[k-1])
+	}
+}
+
 // minibatch is the decoder log-likelihoods f_i(b) = log p(x_i|b) of the
 // binarised minibatch m.x as an estimators.Minibatch: Values sends all its
 // points through the decoder as one matrix product.
@@ -301,9 +343,77 @@ type minibatch struct {
 	act, view [][]float64 // buffers for rows points, and views of R rows
 	in        []float64   // the decoder's input (Demean)
 	xb        nn.Binary   // the points as a binary batch, when they are
+	ctx       []float64   // Context's row
+	// Pullback's scratch: the encoder-parameter direction, its layers'
+	// views, and the tangents of the encoder's layer outputs.
+	v   []float64
+	vl  []*nn.Dense
+	tan [][]float64
 }
 
 func (mb *minibatch) Len() int { return mb.m.Batch }
+
+// Context returns image i's encoder input, x_i or x_i − Mean with Demean
+// (an estimators.ContextMinibatch: RELAX's network with input = xz takes
+// it beside z, as the reference's does).
+func (mb *minibatch) Context(i int) []float64 {
+	P := mnist.Pixels
+	if mb.ctx == nil {
+		mb.ctx = make([]float64, P)
+	}
+	x := mb.m.x[i*P : (i+1)*P]
+	if !mb.m.Demean {
+		return x
+	}
+	for k, v := range x {
+		mb.ctx[k] = v - mb.m.Mean[k]
+	}
+	return mb.ctx
+}
+
+// Pullback writes u = J Jᵀ g for per-image logit gradients g (B × D), J
+// the Jacobian of the minibatch's logits with respect to the encoder's
+// parameters (an estimators.GradMetric: REBAR and RELAX then minimise the
+// variance of the encoder-parameter gradient, as the reference does): Jᵀ g
+// by backpropagation through the encoder at the current minibatch, then
+// u = J (Jᵀ g) by a forward-mode pass in that parameter direction.
+func (mb *minibatch) Pullback(u, g []float64) {
+	m := mb.m
+	E, last := m.EncoderParams, len(m.enc)-1
+	if len(u) != len(g) || len(g) != m.Batch*m.Latent {
+		panic(fmt.Sprintf("bvae: Pullback: %d and %d values for %d × %d logits", len(u), len(g), m.Batch, m.Latent))
+	}
+	if mb.v == nil {
+		mb.v = make([]float64, E)
+		off := 0
+		for _, l := range m.enc {
+			nw := l.In * l.Out
+			mb.vl = append(mb.vl, &nn.Dense{In: l.In, Out: l.Out, InMajor: true,
+				W: mb.v[off : off+nw], B: mb.v[off+nw : off+nw+l.Out]})
+			off += nw + l.Out
+		}
+		mb.tan = buffers(m.enc, m.Batch)
+	}
+	// Jᵀ g into the encoder's gradient slots (zero during the estimate:
+	// encoderGrad fills them after), moved to v.
+	copy(m.edel[last], g)
+	backwardBinary(m.enc, m.eact, m.edel, &m.xb)
+	copy(mb.v, m.Grad[:E])
+	clear(m.Grad[:E])
+	// u = J v: layer k's output moves by h_{k−1} V_k + b^v_k + ḣ_{k−1} W_k.
+	for k, l := range m.enc {
+		if k == 0 {
+			mb.vl[0].ForwardBinary(mb.tan[0], &m.xb)
+		} else {
+			mb.vl[k].Forward(mb.tan[k], m.eact[k-1])
+			l.AddTangent(mb.tan[k], mb.tan[k-1])
+		}
+		if k < last {
+			nn.LeakyReLU.Backward(mb.tan[k], m.eact[k], mb.tan[k])
+		}
+	}
+	copy(u, mb.tan[last])
+}
 
 func (mb *minibatch) Objective(i int) objective.Objective {
 	P := mnist.Pixels

@@ -147,6 +147,22 @@ func (l *Dense) Backward(dx, x, dy []float64) {
 	}
 }
 
+// AddTangent adds dx Wᵀ to dy: the change of the output for a change dx
+// of the input (rows of In values; dy rows of Out), the bias fixed, as
+// forward-mode derivatives need. It panics on mismatched lengths.
+func (l *Dense) AddTangent(dy, dx []float64) {
+	n := checkRows("Dense.AddTangent", dx, l.In)
+	if len(dy) != n*l.Out {
+		panic(fmt.Sprintf("nn: Dense.AddTangent: len(dy) = %d, want %d", len(dy), n*l.Out))
+	}
+	w, tw := l.weights(l.W)
+	if n == 1 {
+		blas64.Gemv(flip(tw), 1, w, vec(dx), 1, vec(dy))
+		return
+	}
+	blas64.Gemm(blas.NoTrans, tw, 1, general(n, l.In, dx), w, 1, general(n, l.Out, dy))
+}
+
 // BackwardInput writes the gradient with respect to x, dx = dy W, given the
 // gradient dy with respect to the output, without touching GW and GB. It
 // panics on mismatched lengths.

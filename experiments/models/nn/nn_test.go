@@ -75,6 +75,13 @@ func testDenseGradients(t *testing.T, batch int, inMajor bool) {
 	l.BackwardInput(dx2, c)
 	check("dx (BackwardInput)", x, dx2)
 
+	// AddTangent: c · (dx Wᵀ) = (c W) · dx, the directional derivative.
+	dir, ty := randSlice(len(x), rng), make([]float64, len(y))
+	l.AddTangent(ty, dir)
+	if got, want := floats.Dot(c, ty), floats.Dot(dx2, dir); math.Abs(got-want) > 1e-12*(1+math.Abs(want)) {
+		t.Errorf("in-major %v, batch %d: AddTangent: c·dy = %v, want %v", inMajor, batch, got, want)
+	}
+
 	// Backward accumulates.
 	gw := append([]float64(nil), l.GW...)
 	l.Backward(nil, x, c)
