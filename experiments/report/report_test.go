@@ -180,3 +180,32 @@ func TestFinalAllStopped(t *testing.T) {
 		t.Errorf("row %q: want step 0, 2/2 runs, 2 stopped", r)
 	}
 }
+
+// TestFinalMetrics: each seed's value at its last step, averaged over
+// seeds with the t interval; a metric of the last step only counts; probes
+// are left out; names choose and order the columns.
+func TestFinalMetrics(t *testing.T) {
+	ms := []store.Metric{
+		{Experiment: "x", Estimator: "a", Seed: 0, Step: 0, Name: "elbo", Value: -9},
+		{Experiment: "x", Estimator: "a", Seed: 0, Step: 10, Name: "elbo", Value: -1},
+		{Experiment: "x", Estimator: "a", Seed: 1, Step: 10, Name: "elbo", Value: -3},
+		{Experiment: "x", Estimator: "a", Seed: 1, Step: 10, Name: "full", Value: 5},
+		{Experiment: "x", Estimator: "a", Seed: 0, Step: 10, Name: "probe_var_enc", Value: 7},
+		{Experiment: "x", Estimator: "b", Seed: 0, Step: 10, Name: "elbo", Value: 2},
+	}
+	tab := FinalMetrics(ms, nil, nil)
+	if got, want := strings.Join(tab.Header, "|"), "estimator|seeds|elbo ± se [95% ci]|full ± se [95% ci]"; got != want {
+		t.Fatalf("header %q, want %q", got, want)
+	}
+	// a: elbo mean −2, se 1, t_{1, 0.975} = 12.706: [−14.7, 10.7].
+	if got, want := strings.Join(tab.Rows[0], "|"), "a|2|-2 ± 1.0 [-14.7, 10.7]|5 [n/a, n/a]"; got != want {
+		t.Errorf("row a %q, want %q", got, want)
+	}
+	if got := strings.Join(FinalMetrics(ms, []string{"full", "elbo"}, nil).Rows[1], "|"); got != "b|1|-|2 [n/a, n/a]" {
+		t.Errorf("row b with names %q", got)
+	}
+	pub := FinalMetrics(ms, []string{"elbo"}, map[string]float64{"a": -1.5})
+	if got := strings.Join(pub.Rows[0][3:], "|") + "/" + strings.Join(pub.Rows[1][3:], "|"); got != "-1.5|-0.5/-|-" {
+		t.Errorf("published columns %q", got)
+	}
+}

@@ -41,9 +41,13 @@ func Final(points []store.CurvePoint) *table.Table {
 	}
 	for _, k := range order {
 		b := bands[last[k]]
-		obj := PlusMinus(b.Mean, b.SE) + " [" + sig(b.Lo, 3, true) + ", " + sig(b.Hi, 3, true) + "]"
-		t.Append(b.Estimator, strconv.Itoa(b.Step), fmt.Sprintf("%d/%d", b.N, b.Runs), obj,
+		t.Append(b.Estimator, strconv.Itoa(b.Step), fmt.Sprintf("%d/%d", b.N, b.Runs), meanCI(b.Mean, b.SE, b.Lo, b.Hi),
 			Num(b.Evals), Num(b.GradVariance), strconv.Itoa(stopped[k]))
 	}
 	return t
+}
+
+// meanCI formats "mean ± se [lo, hi]", the cells of the training tables.
+func meanCI(mean, se, lo, hi float64) string {
+	return PlusMinus(mean, se) + " [" + sig(lo, 3, true) + ", " + sig(hi, 3, true) + "]"
 }

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gradbench/gradbench/experiments/report"
@@ -17,7 +19,7 @@ import (
 func init() {
 	register(&command{
 		name:    "table",
-		args:    "[-format text|markdown|latex|csv] [-layout full|summary|probes] [-baseline EST] [-by COLS] [-cost] RESULTS",
+		args:    "[-format text|markdown|latex|csv] [-layout full|summary|probes|metrics] [-metrics NAMES] [-published EST=V,...] [-baseline EST] [-by COLS] [-cost] RESULTS",
 		summary: "print the table of a results folder (training results: the objective at the last step)",
 		run:     runTable,
 	})
@@ -27,7 +29,9 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 	c := commands["table"]
 	fset := newFlagSet(c.name, c.args, c.summary, stderr)
 	format := fset.String("format", "text", "output `format`: text, markdown, latex or csv")
-	layout := fset.String("layout", "full", "`layout`: full (every statistic of every cell; the last step of training runs), summary (variance per estimator side by side) or probes (a model experiment's estimators compared at shared parameters)")
+	layout := fset.String("layout", "full", "`layout`: full (every statistic of every cell; the last step of training runs), summary (variance per estimator side by side) probes (a model experiment's estimators compared at shared parameters) or metrics (a model experiment's metrics at the last step, mean over seeds with 95% intervals)")
+	metricNames := fset.String("metrics", "", "`names` of the metrics of -layout metrics, comma-separated, in order (default: every metric recorded)")
+	publishedFlag := fset.String("published", "", "`values` reported elsewhere for the first metric of -layout metrics, as estimator=value pairs separated by commas: adds them and the difference")
 	baseline := fset.String("baseline", "", "summary layout: the `estimator` label whose variance the others are divided by")
 	by := fset.String("by", "", "summary layout: comma-separated grouping `columns` (default "+strings.Join(report.DefaultBy, ",")+")")
 	cost := fset.Bool("cost", false, "summary layout: report variance × evaluations per estimate (cost-normalised variance)")
@@ -41,8 +45,23 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return &UsageError{Err: err}
 	}
-	if *layout != "full" && *layout != "summary" && *layout != "probes" {
-		return usagef("unknown layout %q (want full, summary or probes)", *layout)
+	if *layout != "full" && *layout != "summary" && *layout != "probes" && *layout != "metrics" {
+		return usagef("unknown layout %q (want full, summary, probes or metrics)", *layout)
+	}
+	if (*metricNames != "" || *publishedFlag != "") && *layout != "metrics" {
+		return usagef("-metrics and -published apply to -layout metrics")
+	}
+	var published map[string]float64
+	if *publishedFlag != "" {
+		published = map[string]float64{}
+		for _, kv := range strings.Split(*publishedFlag, ",") {
+			k, v, ok := strings.Cut(kv, "=")
+			x, err := strconv.ParseFloat(v, 64)
+			if !ok || k == "" || err != nil {
+				return usagef("-published: %q is not estimator=number", kv)
+			}
+			published[k] = x
+		}
 	}
 	if *layout == "full" && (*baseline != "" || *by != "" || *cost) {
 		return usagef("-baseline, -by and -cost apply to -layout summary")
@@ -57,6 +76,25 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 	kind, err := store.KindOf(dir)
 	if err != nil {
 		return &UsageError{Err: fmt.Errorf("%s: %w", filepath.Join(dir, store.MetaFile), err)}
+	}
+	if *layout == "metrics" {
+		if kind != store.KindModel {
+			return usagef("%s holds a %s experiment: -layout metrics applies to model experiments", dir, kind)
+		}
+		ms, err := store.LoadMetrics(dir)
+		if err != nil {
+			return &UsageError{Err: err}
+		}
+		var names []string
+		if *metricNames != "" {
+			names = strings.Split(*metricNames, ",")
+			for _, n := range names {
+				if !slices.ContainsFunc(ms, func(m store.Metric) bool { return m.Name == n }) {
+					return usagef("-metrics: %s records no metric %q", dir, n)
+				}
+			}
+		}
+		return report.FinalMetrics(ms, names, published).Write(stdout, f)
 	}
 	if *layout == "probes" {
 		if kind != store.KindModel {
