@@ -86,8 +86,11 @@ for s in "${specs[@]}"; do
         # Grathwohl et al. (2018), RELAX, Table 1: best training ELBO of the
         # linear one-layer model on statically binarised MNIST (Concrete:
         # the Gumbel-Softmax relaxation).
-        "$bin" table -layout metrics -metrics train_elbo -published rebar=-111.6,relax=-111.2,gumbel-softmax=-111.3 \
-          -format markdown "results/$s" > "paper/tables/$s-published.md"
+        for fmt in markdown latex; do
+          ext=md; [ "$fmt" = latex ] && ext=tex
+          "$bin" table -layout metrics -metrics train_elbo -published rebar=-111.6,relax=-111.2,gumbel-softmax=-111.3 \
+            -format "$fmt" "results/$s" > "paper/tables/$s-published.$ext"
+        done
       fi ;;
   esac
   if grep -q '^probe_draws' "experiments/$s.toml"; then # estimators at shared parameters

@@ -277,20 +277,23 @@ func (f *likelihood) Grad(dst, b []float64) float64 {
 	forward(f.dec, f.act, f.m.decIn(f.in, b))
 	last := len(f.act) - 1
 	v := nn.BernoulliLogLikBlocked(f.del[last], f.x, f.act[last])
-	for k := last; k >= 0; k-- {
-		if k == 0 {
-			f.dec[0].BackwardInput(dst, f.del[0])
-			break
-		}
-		f.dec[k].BackwardInput(f.del[k-1], f.del[k])
-		nn.LeakyReLU.Backward(f.del[k-1], f.act[k-1], f.del[k-1])
-	}
+	f.toInput(dst)
 	if f.m.Demean {
 		for d := range dst {
 			dst[d] *= 2 // ∂(2b − 1)/∂b
 		}
 	}
 	return v
+}
+
+// toInput backpropagates the gradient f.del[last] at the decoder's output
+// logits (of the last forward pass) to its input, into dst.
+func (f *likelihood) toInput(dst []float64) {
+	for k := len(f.dec) - 1; k > 0; k-- {
+		f.dec[k].BackwardInput(f.del[k-1], f.del[k])
+		nn.LeakyReLU.Backward(f.del[k-1], f.act[k-1], f.del[k-1])
+	}
+	f.dec[0].BackwardInput(dst, f.del[0])
 }
 
 // HessVec writes ∇²_b log p(x|b) v into dst (an objective.HessVec, for
@@ -324,14 +327,7 @@ func (f *likelihood) HessVec(dst, b, v []float64) {
 		p := nn.Sigm(o)
 		w[j] = -s * s * p * (1 - p) * f.tan[last][j]
 	}
-	for k := last; k >= 0; k-- {
-		if k == 0 {
-			f.dec[0].BackwardInput(dst, f.del[0])
-			break
-		}
-		f.dec[k].BackwardInput(f.del[k-1], f.del[k])
-		nn.LeakyReLU.Backward(f.del[k-1], f.act[k-1], f.del[k-1])
-	}
+	f.toInput(dst)
 }
 
 // minibatch is the decoder log-likelihoods f_i(b) = log p(x_i|b) of the
