@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/diff/fd"
+	"gonum.org/v1/gonum/floats"
 
 	"github.com/gradbench/gradbench/estimators"
 	"github.com/gradbench/gradbench/estimators/dist"
@@ -619,15 +620,16 @@ func TestLikelihoodHessVec(t *testing.T) {
 		v := []float64{0.4, -1.1, 0.7, 0.2, -0.5}
 		got := make([]float64, 5)
 		f.HessVec(got, b, v)
-		const h = 1e-5
-		bp, bm, gp, gm := make([]float64, 5), make([]float64, 5), make([]float64, 5), make([]float64, 5)
-		for d := range b {
-			bp[d], bm[d] = b[d]+h*v[d], b[d]-h*v[d]
-		}
-		f.Grad(gp, bp)
-		f.Grad(gm, bm)
+		bt, g := make([]float64, 5), make([]float64, 5)
 		for d := range got {
-			want := (gp[d] - gm[d]) / (2 * h)
+			// d/dt of ∇_d f(b + t v) at t = 0.
+			want := fd.Derivative(func(t float64) float64 {
+				for k := range b {
+					bt[k] = b[k] + t*v[k]
+				}
+				f.Grad(g, bt)
+				return g[d]
+			}, 0, central)
 			if math.Abs(got[d]-want) > 1e-5*(1+math.Abs(want)) {
 				t.Errorf("%s: (Hv)[%d] = %v, fd %v", name, d, got[d], want)
 			}
@@ -665,31 +667,22 @@ func TestPullback(t *testing.T) {
 		E := m.EncoderParams
 		v := append([]float64(nil), m.mb.v...)
 		w := randVec(E, rng)
-		const h = 1e-6
+		p0 := append([]float64(nil), m.Params...)
+		// along returns the logits at θ + eps·dir.
 		along := func(dir []float64, eps float64) []float64 {
 			for j := range E {
-				m.Params[j] += eps * dir[j]
+				m.Params[j] = p0[j] + eps*dir[j]
 			}
 			l := logits()
-			for j := range E {
-				m.Params[j] -= eps * dir[j]
-			}
+			copy(m.Params, p0)
 			return l
 		}
-		lp, lm := along(w, h), along(w, -h)
-		var fdv, vw float64
-		for k := range g {
-			fdv += g[k] * (lp[k] - lm[k]) / (2 * h)
-		}
-		for j := range E {
-			vw += v[j] * w[j]
-		}
-		if math.Abs(fdv-vw) > 1e-5*(1+math.Abs(vw)) {
+		fdv := fd.Derivative(func(eps float64) float64 { return floats.Dot(g, along(w, eps)) }, 0, central)
+		if vw := floats.Dot(v, w); math.Abs(fdv-vw) > 1e-5*(1+math.Abs(vw)) {
 			t.Errorf("%s: v·w = %v, fd %v", name, vw, fdv)
 		}
-		lp, lm = along(v, h), along(v, -h)
 		for k := range u {
-			want := (lp[k] - lm[k]) / (2 * h)
+			want := fd.Derivative(func(eps float64) float64 { return along(v, eps)[k] }, 0, central)
 			if math.Abs(u[k]-want) > 1e-5*(1+math.Abs(want)) {
 				t.Fatalf("%s: u[%d] = %v, fd %v", name, k, u[k], want)
 			}
