@@ -32,7 +32,7 @@ unit:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./estimators/...
 
-## bench-openblas: one Gaussian-VAE training step with gonum's BLAS and
+## bench-openblas: one Gaussian- and Bernoulli-VAE training step with gonum's BLAS and
 ## with OpenBLAS (cgo, gonum.org/v1/netlib; needs gcc and libopenblas-dev),
 ## in a throwaway module: the binding is not a dependency of gradbench.
 bench-openblas:

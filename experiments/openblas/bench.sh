@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Measures one Gaussian-VAE training step (experiments/models/vae, batch 100,
-# n = 2, Adam) with gonum's pure-Go BLAS and with OpenBLAS through gonum's
-# cgo binding gonum.org/v1/netlib, in the same run, one and two OpenBLAS
-# threads. Called by `make bench-openblas`.
+# Measures one training step (Adam) of the Gaussian VAE (experiments/models/vae,
+# batch 100, n = 2) and of the Bernoulli VAEs (experiments/models/bvae, the
+# experiments' configuration, batch 50) with gonum's pure-Go BLAS and with
+# OpenBLAS through gonum's cgo binding gonum.org/v1/netlib, in the same run,
+# one and two OpenBLAS threads. Called by `make bench-openblas`.
 #
 # The binding is not a dependency of gradbench (it needs cgo and a C BLAS):
 # this script builds a throwaway module in a temporary directory that
@@ -11,8 +12,16 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 if ! command -v gcc >/dev/null; then echo "bench-openblas: gcc not found (cgo needs it)" >&2; exit 2; fi
-if ! ldconfig -p 2>/dev/null | grep -q libopenblas; then
-  echo "bench-openblas: OpenBLAS not found: install the Debian package libopenblas-dev" >&2; exit 2
+# cgo links with -lopenblas: the development package, not only the library.
+links() { echo 'int main(void) { return 0; }' | gcc -x c - -lopenblas -o /dev/null 2>/dev/null; }
+if ! links; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bench-openblas: cannot link -lopenblas: apt-get install libopenblas-dev (as root)" >&2; exit 2
+  fi
+  echo "bench-openblas: installing libopenblas-dev" >&2
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev >/dev/null
+  links || { echo "bench-openblas: still cannot link -lopenblas" >&2; exit 2; }
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
