@@ -410,8 +410,11 @@ func TestNew(t *testing.T) {
 // nothing else (the encoder's
 // forward and backward passes, the decoder's forward pass at every point
 // the estimator evaluates f at, as one matrix product, its backward pass to
-// the input at the points where it evaluates ∇f, and the decoder's forward
-// and backward passes at the separate samples). x-floor is the step's time
+// the input at the points where it evaluates ∇f, for REBAR and RELAX
+// learning τ the Hessian-vector products at those points (forward, tangent
+// and backward passes), for RELAX its control network's forward and
+// backward passes there, twice (the estimate, then the variance step), and
+// the decoder's forward and backward passes at the separate samples). x-floor is the step's time
 // over its floor in the same run. The "+adam" variants add the optimizer
 // update, as a training step (and PyTorch's, see make bench-peers) does.
 func BenchmarkStep(b *testing.B) {
@@ -429,8 +432,16 @@ func BenchmarkStep(b *testing.B) {
 			opts            map[string]string
 			n               int
 			fRows, gradRows int // points per image where f and ∇f are evaluated
-		}{{"disarm", nil, 1, 2, 0}, {"arm", nil, 1, 2, 0}, {"score+loo", nil, 2, 2, 0},
-			{"relax", map[string]string{"hidden": "137", "activation": "leaky_relu", "input": "xz", "scale_net": "true", "tau": "0.1", "lr": "1e-4", "beta1": "0.999"}, 1, 3, 2}} {
+			// tau: τ is learned, from a Hessian-vector product of f at each
+			// ∇f point (a forward, a tangent and a backward pass); net: the
+			// units of a control network on (x, z), evaluated with its
+			// input gradient at each ∇f point and again, with its
+			// parameter gradient, for the variance step.
+			tau bool
+			net int
+		}{{"disarm", nil, 1, 2, 0, false, 0}, {"arm", nil, 1, 2, 0, false, 0}, {"score+loo", nil, 2, 2, 0, false, 0},
+			{"rebar", map[string]string{"tau": "0.1", "lr": "1e-4", "beta1": "0.999"}, 1, 3, 2, true, 0},
+			{"relax", map[string]string{"hidden": "137", "activation": "leaky_relu", "input": "xz", "scale_net": "true", "tau": "0.1", "lr": "1e-4", "beta1": "0.999"}, 1, 3, 2, true, 137}} {
 			var floor float64
 			b.Run(arch+"/floor-"+e.name, func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(1, 1))
@@ -444,22 +455,47 @@ func BenchmarkStep(b *testing.B) {
 				for r := range idx {
 					idx[r] = r % cfg.Batch
 				}
-				gact, gdel := buffers(m.dec, G), buffers(m.dec, G)
+				gact, gdel, gtan := buffers(m.dec, G), buffers(m.dec, G), buffers(m.dec, G)
 				din := make([]float64, G*cfg.Latent)
+				var net []*nn.Dense
+				var nact, ndel [][]float64
+				var nin, ndin []float64
+				if e.net > 0 {
+					C := mnist.Pixels + cfg.Latent
+					net = []*nn.Dense{nn.NewDenseInMajor(C, e.net, rng), nn.NewDenseInMajor(e.net, 1, rng)}
+					nact, ndel = buffers(net, G), buffers(net, G)
+					nin, ndin = randVec(G*C, rng), make([]float64, G*C)
+				}
 				b.ReportAllocs()
 				for b.Loop() {
 					m.xb.Set(m.x, mnist.Pixels)
 					forwardBinary(m.enc, m.eact, &m.xb)
 					m.mb.Values(vals, xs, idx)
-					if G > 0 {
-						forward(m.dec, gact, xs[:G*cfg.Latent])
-						for k := len(m.dec) - 1; k >= 0; k-- {
-							if k == 0 {
-								m.dec[0].BackwardInput(din, gdel[0])
-								break
-							}
+					toInput := func() {
+						for k := len(m.dec) - 1; k > 0; k-- {
 							m.dec[k].BackwardInput(gdel[k-1], gdel[k])
 						}
+						m.dec[0].BackwardInput(din, gdel[0])
+					}
+					if G > 0 {
+						forward(m.dec, gact, xs[:G*cfg.Latent])
+						toInput()
+					}
+					if e.tau { // the Hessian-vector products
+						forward(m.dec, gact, xs[:G*cfg.Latent])
+						for k, l := range m.dec {
+							clear(gtan[k])
+							if k == 0 {
+								l.AddTangent(gtan[0], din)
+							} else {
+								l.AddTangent(gtan[k], gtan[k-1])
+							}
+						}
+						toInput()
+					}
+					for range min(e.net, 2) { // the control network, twice
+						forward(net, nact, nin)
+						backward(net, nact, ndel, nin, ndin)
 					}
 					backwardBinary(m.enc, m.eact, m.edel, &m.xb)
 					m.decoderGrad()
