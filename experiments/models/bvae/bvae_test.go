@@ -402,21 +402,21 @@ func TestNew(t *testing.T) {
 	}
 }
 
-// BenchmarkStep times one training step of the Bernoulli VAE (batch 50,
-// 200 latents, hidden 200 for the nonlinear model, demeaned input as in the
-// experiments) per estimator, beside the floor of that estimator: the
-// matrix products its step must make, done as the step does them (binary
-// inputs as sums of weight rows), with the decoder's log-likelihoods, and
-// nothing else (the encoder's
-// forward and backward passes, the decoder's forward pass at every point
-// the estimator evaluates f at, as one matrix product, its backward pass to
-// the input at the points where it evaluates ∇f, for REBAR and RELAX
-// learning τ the Hessian-vector products at those points (forward, tangent
-// and backward passes), for RELAX its control network's forward and
+// BenchmarkStep times one training step of the Bernoulli VAE (batch 50, 200
+// latents, hidden 200 for the nonlinear model, demeaned input as in the
+// experiments) per estimator, beside the floor of that estimator: the matrix
+// products its step must make, done as the step does them (binary inputs as
+// sums of weight rows), with the decoder's log-likelihoods, and nothing else
+// (the encoder's forward and backward passes, the decoder's forward pass at
+// every point the estimator evaluates f at, as one matrix product, its
+// backward pass to the input at the points where it evaluates ∇f, for REBAR
+// and RELAX learning τ the Hessian-vector products at those points (forward,
+// tangent and backward passes), for RELAX its control network's forward and
 // backward passes there, twice (the estimate, then the variance step), and
-// the decoder's forward and backward passes at the separate samples). x-floor is the step's time
-// over its floor in the same run. The "+adam" variants add the optimizer
-// update, as a training step (and PyTorch's, see make bench-peers) does.
+// the decoder's forward and backward passes at the separate samples).
+// x-floor is the step's time over its floor in the same run. The "+adam"
+// variants add the optimizer update, as a training step (and PyTorch's, see
+// make bench-peers) does.
 func BenchmarkStep(b *testing.B) {
 	for _, nonlinear := range []bool{false, true} {
 		arch := "linear"
