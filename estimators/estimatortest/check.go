@@ -23,6 +23,13 @@
 // Fixtures an estimator does not support (ErrUnsupported) are skipped with
 // a log line giving the reason; any other error fails the test.
 //
+// A panic of the estimator (in its factory, Info, Estimate or state
+// methods) fails the check it happened in, with a message naming the
+// estimator, the fixture (or the check before the fixtures) and the panic
+// value, followed by the stack; the kit goes on with the next check and
+// the next fixture, so one panic does not hide the other failures nor
+// abort the test binary.
+//
 // A package that registers an estimator tests it with
 //
 //	func TestConformance(t *testing.T) { estimatortest.Check(t, "my-estimator") }
@@ -30,9 +37,11 @@ package estimatortest
 
 import (
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -105,8 +114,19 @@ func CheckAll(t *testing.T) {
 // twoSidedTail returns P(|Z| > z) for a standard normal Z.
 func twoSidedTail(z float64) float64 { return math.Erfc(z / math.Sqrt2) }
 
+// recoverPanic, deferred, turns a panic of the estimator into a failure of
+// t that names the estimator, where it panicked and the panic value, with
+// the stack; t goes on. A t.Fatal (runtime.Goexit) is not a panic and
+// passes through.
+func recoverPanic(t *testing.T, name, where string) {
+	if v := recover(); v != nil {
+		t.Errorf("estimator %s panicked %s: %v\n%s", name, where, v, debug.Stack())
+	}
+}
+
 // CheckOptions runs the named estimator, built with the given options, over
-// every fixture, each in a subtest named after the fixture.
+// every fixture, each in a subtest named after the fixture. A panic fails
+// the check it happened in (see the package documentation).
 func CheckOptions(t *testing.T, name string, opts map[string]string) {
 	t.Helper()
 	fxs := loadFixtures(t)
@@ -118,8 +138,16 @@ func CheckOptions(t *testing.T, name string, opts map[string]string) {
 		}
 		return e
 	}
-	e := newEst(t)
-	info := e.Info()
+	var e estimators.Estimator
+	var info estimators.Info
+	func() {
+		defer recoverPanic(t, name, "in its factory or Info")
+		e = newEst(t)
+		info = e.Info()
+	}()
+	if e == nil {
+		return
+	}
 	if info.Name != name {
 		t.Errorf("Info().Name = %q, want %q", info.Name, name)
 	}
@@ -128,17 +156,25 @@ func CheckOptions(t *testing.T, name string, opts map[string]string) {
 			t.Errorf("Info().Stateful is true but %T does not implement Resetter", e)
 		}
 	}
-	checkStatefulDeclared(t, e)
+	func() {
+		defer recoverPanic(t, name, "in the check of its declared state")
+		checkStatefulDeclared(t, e)
+	}()
 	// n below the minimum is an ErrUnsupported error, not a panic.
 	fx0 := fxs[0]
-	grad := make([]float64, fx0.P.NumParams())
-	rng := rand.New(rand.NewPCG(seed, 0))
-	if _, err := e.Estimate(grad, fx0.P, fx0.F, max(info.MinSamples, 1)-1, rng); !errors.Is(err, estimators.ErrUnsupported) {
-		t.Errorf("Estimate with n = MinSamples − 1 = %d: error %v, want ErrUnsupported", max(info.MinSamples, 1)-1, err)
-	}
+	func() {
+		n := max(info.MinSamples, 1) - 1
+		defer recoverPanic(t, name, fmt.Sprintf("on fixture %s with n = MinSamples − 1 = %d (want an ErrUnsupported error)", fx0.Name, n))
+		grad := make([]float64, fx0.P.NumParams())
+		rng := rand.New(rand.NewPCG(seed, 0))
+		if _, err := e.Estimate(grad, fx0.P, fx0.F, n, rng); !errors.Is(err, estimators.ErrUnsupported) {
+			t.Errorf("Estimate with n = MinSamples − 1 = %d: error %v, want ErrUnsupported", n, err)
+		}
+	}()
 	supported := 0
 	for _, fx := range fxs {
 		t.Run(fx.Name, func(t *testing.T) {
+			defer recoverPanic(t, name, "on fixture "+fx.Name)
 			if checkFixture(t, newEst, fx) {
 				supported++
 			}

@@ -1,6 +1,7 @@
 package estimatortest_test
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -36,6 +37,9 @@ func (e *faulty) Estimate(grad []float64, p dist.Distribution, f objective.Objec
 		return estimators.Cost{}, estimators.Check(e.Info(), p, f, n)
 	}
 	e.calls++
+	if e.fault == "panic" && p.NumParams() == 1 {
+		panic("faulty-panic: one-parameter family")
+	}
 	if e.fault == "alloc" {
 		e.x, e.s = nil, nil
 	}
@@ -146,4 +150,47 @@ func init() {
 	estimators.Register("faulty-none", func(*estimators.Options) (estimators.Estimator, error) {
 		return &faulty{name: "faulty-none"}, nil
 	})
+}
+
+func init() {
+	estimators.Register("faulty-panic", func(*estimators.Options) (estimators.Estimator, error) {
+		return &faulty{name: "faulty-panic", fault: "panic"}, nil
+	})
+}
+
+// TestKitRecoversPanics runs the kit, in a subprocess, on an estimator that
+// panics on the fixtures of one-parameter families and is correct on the
+// others: each panic fails its fixture's subtest with a message naming the
+// estimator and the fixture, the other fixtures are checked (and pass),
+// and the test binary fails normally instead of crashing.
+func TestKitRecoversPanics(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFaultyHelper$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), "ESTIMATORTEST_FAULT=panic")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("the kit's test binary: %v, want exit status 1:\n%s", err, tail(string(out), 3000))
+	}
+	text := string(out)
+	fxs, err := estimatortest.Fixtures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	panicked, passed := 0, 0
+	for _, fx := range fxs {
+		sub := "TestFaultyHelper/" + strings.ReplaceAll(fx.Name, " ", "_")
+		if fx.P.NumParams() == 1 {
+			if !strings.Contains(text, "estimator faulty-panic panicked on fixture "+fx.Name+": faulty-panic: one-parameter family") ||
+				!strings.Contains(text, "--- FAIL: "+sub+" ") {
+				t.Errorf("fixture %s: no failure naming the estimator and the fixture", fx.Name)
+			}
+			panicked++
+		} else if strings.Contains(text, "--- PASS: "+sub+" ") {
+			passed++
+		}
+	}
+	if panicked == 0 || passed == 0 || strings.Contains(text, "[recovered]") {
+		t.Errorf("%d fixtures panicked, %d passed, want some of each and no crash:\n%s", panicked, passed, tail(text, 3000))
+	}
+	t.Logf("%d fixtures panicked and failed, %d passed", panicked, passed)
 }

@@ -101,6 +101,9 @@ func TestSuiteUnchangedPasses(t *testing.T) {
 // validity does not depend on the size (GRADBENCH_TEST_PROFILE=full runs
 // the full size).
 func TestFalsePositiveRate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reruns both suites at 20 seeds (about two minutes): make test runs it")
+	}
 	var suites []*spec.Spec
 	var bases [][]store.Row
 	for _, path := range []string{"../regression.toml", "../regression-discrete.toml"} {
@@ -254,4 +257,161 @@ func TestInjectedFaults(t *testing.T) {
 		}
 		t.Logf("%s:\n%s", c.name, buf.String())
 	}
+}
+
+// scaled is the pathwise estimator with every estimate multiplied by
+// Factor: a bias of (Factor − 1) times the gradient, while it still
+// declares itself unbiased (Info().Unbiased, as pathwise does).
+type scaled struct {
+	estimators.Pathwise
+	name   string
+	factor float64
+}
+
+func (e *scaled) Info() estimators.Info {
+	info := e.Pathwise.Info()
+	info.Name = e.name
+	return info
+}
+
+func (e *scaled) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (estimators.Cost, error) {
+	c, err := e.Pathwise.Estimate(grad, p, f, n, rng)
+	for j := range grad {
+		grad[j] *= e.factor
+	}
+	return c, err
+}
+
+func init() {
+	estimators.Register("test-pathwise-x1.25", func(*estimators.Options) (estimators.Estimator, error) {
+		return &scaled{name: "test-pathwise-x1.25", factor: 1.25}, nil
+	})
+}
+
+// newEstimatorSpec is a small sweep: pathwise and score on N(1, 1) and
+// N(−0.5, 4) with (x − k)² for k = 0 and 3, n = 4, 10000 replications in
+// 10 blocks.
+const newEstimatorSpec = `name = "new-estimator"
+seed = 3
+[sweep]
+estimators = ["pathwise", "score"]
+n = [4]
+replications = 10000
+block = 1000
+[[sweep.distributions]]
+name = "normal"
+mu = [1.0, -0.5]
+sigma = 1.0
+[[sweep.objectives]]
+name = "quadratic"
+k = [0.0, 3.0]
+`
+
+// TestBiasedNewEstimatorFails: an estimator with a 25% bias that declares
+// itself unbiased fails the check although the baseline has none of its
+// cells (they are new), and the table names it; Audit refuses it too. Its
+// bias is 0.25 × ∇, 0.25 to 1.7 here, or 10 to 140 standard errors: the
+// batch-means t-tests (9 degrees of freedom), Holm-adjusted over the 40
+// tests of the family (16 variance and 16 bias tests of the compared rows,
+// 8 bias tests of the new ones), give p ≤ 1.4e-5 against α = 0.05, so the
+// chance of missing the bias is negligible. The rows of pathwise and score are the baseline's, bit for
+// bit (same seed), so nothing else can fail. The seeds are fixed: the test
+// is deterministic.
+func TestBiasedNewEstimatorFails(t *testing.T) {
+	s, err := spec.Parse("base.toml", []byte(newEstimatorSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := run(t, s, s.Seed)
+	src := strings.Replace(newEstimatorSpec, `"score"]`, `"score", "test-pathwise-x1.25"]`, 1)
+	s2, err := spec.Parse("new.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := run(t, s2, s2.Seed)
+	rep := compare(t, base, cur)
+	var buf bytes.Buffer
+	if err := rep.Table(false).Write(&buf, "text"); err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Failed() {
+		t.Fatalf("the check passed a 25%% bias in new cells:\n%s", buf.String())
+	}
+	biased, maxP := 0, 0.0
+	for _, r := range rep.Rows {
+		switch {
+		case r.New != nil && r.New.Estimator == "test-pathwise-x1.25":
+			if r.Status != check.Biased {
+				t.Errorf("%s: %s, want %s", r.Key, r.Status, check.Biased)
+			}
+			maxP = max(maxP, r.BiasP)
+			biased++
+		case r.Status != check.Same:
+			t.Errorf("%s: %s, want ~", r.Key, r.Status)
+		}
+	}
+	if biased != 8 || rep.Count(check.Biased) != 8 || rep.Count(check.New) != 0 {
+		t.Errorf("%d biased rows of the new estimator, %s; want 8 biased, 0 new", biased, rep.Summary())
+	}
+	if !strings.Contains(buf.String(), "test-pathwise-x1.25 normal(mu=1,sigma=1) quadratic(k=3) n=4 ∂mu") || !strings.Contains(buf.String(), "BIASED: new cell") {
+		t.Errorf("the table does not name the estimator's cells:\n%s", buf.String())
+	}
+	t.Logf("largest Holm-adjusted p-value of the new estimator's bias tests: %.2g\n%s", maxP, buf.String())
+
+	refused, tests, err := check.Audit(cur, check.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(refused) != 8 || tests != 24 {
+		t.Errorf("Audit refused %d rows after %d bias tests, want the 8 of test-pathwise-x1.25 after 24", len(refused), tests)
+	}
+	for _, r := range refused {
+		if r.New.Estimator != "test-pathwise-x1.25" || r.Status != check.Biased {
+			t.Errorf("Audit refused %s: %s", r.Key, r.Status)
+		}
+	}
+	if refused, _, _ := check.Audit(base, check.DefaultOptions()); len(refused) != 0 {
+		t.Errorf("Audit refused %d rows of pathwise and score", len(refused))
+	}
+}
+
+// TestBiasedNewEstimatorFailsSuite is TestBiasedNewEstimatorFails on the CI
+// regression suite as make regress runs it (its quick profile, every
+// estimator): adding test-pathwise-x1.25 to "all" fails the check, and
+// every other failing row fails without it too. Pathwise's relative bias of
+// 25% is at least 10 standard errors on the suite's cells with a gradient
+// far from 0 (the cells where the gradient is near 0 have no detectable
+// bias and pass as "new"); the other rows are bit-identical to the
+// baseline's (same seed).
+func TestBiasedNewEstimatorFailsSuite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the regression suite twice")
+	}
+	s := loadSuite(t, "../regression.toml", "quick")
+	base := run(t, s, s.Seed)
+	// At the quick profile and the suite's seed, the run compared with
+	// itself already has one false alarm (delta on gamma × cos, ∂beta, at
+	// −4.5 SE; −1.4 SE at the full size of the baseline): rows failing
+	// without the new estimator are left out of the assertion.
+	already := map[string]bool{}
+	for _, r := range compare(t, base, base).Rows {
+		if r.Status.Failing() {
+			already[r.Key] = true
+			t.Logf("fails without the new estimator: %s: %s %s", r.Key, r.Status, r.Note)
+		}
+	}
+	withNew := *s
+	sw := *s.Sweep
+	sw.Estimators = append(slices.Clone(sw.Estimators), spec.Estimator{Name: "test-pathwise-x1.25", Label: "test-pathwise-x1.25"})
+	withNew.Sweep = &sw
+	rep := compare(t, base, run(t, &withNew, s.Seed))
+	if !rep.Failed() || rep.Count(check.Biased) == 0 {
+		t.Fatalf("the suite with a 25%% biased new estimator passed: %s", rep.Summary())
+	}
+	for _, r := range rep.Rows {
+		if r.Status.Failing() && !strings.HasPrefix(r.Key, "test-pathwise-x1.25 ") && !already[r.Key] {
+			t.Errorf("%s: %s", r.Key, r.Status)
+		}
+	}
+	t.Log(rep.Summary())
 }

@@ -18,16 +18,31 @@
 //     normal; the t distribution with B − 1 degrees of freedom accounts for
 //     the estimated spread.
 //   - Non-finite estimates where the baseline had none fail.
+//   - A failed cell (the estimator panicked: sweep.IsFailed) fails.
 //   - Differences at the level of floating-point rounding (below 1e-12
 //     times the larger of 1 and the quantity's scale) count as zero, both
 //     for the bias and for a variance, so exact estimators and zero
 //     gradients do not fail on residues near 1e-17.
-//   - Improvements, new cells and removed cells are reported, never fail.
+//   - New cells (not in the baseline) have no variance test, but they get
+//     the same bias test (an unbiased estimator's new cell fails when it is
+//     biased) and the same non-finite rule (the baseline had no non-finite
+//     estimates there, having no cell), so a new estimator that wrongly
+//     declares itself unbiased fails the check at once.
+//   - Improvements, removed cells and new cells that pass are reported,
+//     never fail.
 //
 // The family of the Holm correction is every test that can fail the check:
-// the variance-increase and bias tests of every compared row, of every
-// results folder compared together (gradbench check with several folders),
-// so that the chance that an unchanged estimator fails is at most Alpha.
+// the variance-increase tests of every compared row and the bias tests of
+// every row of an unbiased estimator, compared or new, of every results
+// folder compared together (gradbench check with several folders), so
+// that the chance that an unchanged estimator fails is at most Alpha.
+// Holm's correction controls the family-wise rate for any family size;
+// counting new cells' bias tests in the family only makes every test of
+// the family a little more conservative (the smallest p-value is compared
+// with Alpha/m, m the family size, instead of Alpha/(m − new)).
+//
+// Audit applies the bias test and the non-finite and failed-cell rules to
+// rows that are to become a baseline, as one Holm family of bias tests.
 //
 // The variance test is a rank test on the replication blocks: every block is
 // an independent random stream, so its sample variance is an independent
@@ -53,6 +68,7 @@ import (
 
 	"github.com/gradbench/gradbench/experiments/stats"
 	"github.com/gradbench/gradbench/experiments/store"
+	"github.com/gradbench/gradbench/experiments/sweep"
 	"github.com/gradbench/gradbench/experiments/table"
 )
 
@@ -88,7 +104,7 @@ func (o Options) validate() error {
 // Status is the verdict on one compared row.
 type Status string
 
-// The verdicts. Regression, Biased and NonFinite fail the check.
+// The verdicts. Regression, Biased, NonFinite and Failed fail the check.
 const (
 	Same       Status = "~"          // no significant change
 	Worse      Status = "worse"      // significant increase below the practical threshold
@@ -96,13 +112,16 @@ const (
 	Better     Status = "better"     // significant decrease
 	Biased     Status = "BIASED"     // declared unbiased, significantly biased by > BiasSE SE
 	NonFinite  Status = "NONFINITE"  // non-finite estimates where the baseline had none
+	Failed     Status = "FAILED"     // the estimator panicked on the cell (sweep.IsFailed)
 	New        Status = "new"        // only in the new results
 	Removed    Status = "removed"    // only in the baseline
 	Skipped    Status = "skipped"    // skipped in either (reason in Note)
 )
 
 // Failing reports whether s fails the check.
-func (s Status) Failing() bool { return s == Regression || s == Biased || s == NonFinite }
+func (s Status) Failing() bool {
+	return s == Regression || s == Biased || s == NonFinite || s == Failed
+}
 
 // Row is the comparison of one cell × gradient component.
 type Row struct {
@@ -111,7 +130,7 @@ type Row struct {
 	Ratio     float64    // new variance / baseline variance
 	P         float64    // Holm-adjusted one-sided p-value for an increase (two-sided for "better")
 	BiasZ     float64    // (mean − reference)/SE of the new results
-	BiasP     float64    // Holm-adjusted two-sided p-value of the bias test
+	BiasP     float64    // Holm-adjusted two-sided p-value of the bias test (NaN: none)
 	Status    Status
 	Note      string
 	Blocks    bool // the variance test was the rank test on block variances
@@ -141,9 +160,7 @@ func (r *Report) Failed() bool {
 func (r *Report) Compared() int {
 	n := 0
 	for _, row := range r.Rows {
-		switch row.Status {
-		case New, Removed, Skipped:
-		default:
+		if row.Base != nil && row.New != nil && row.Status != Skipped {
 			n++
 		}
 	}
@@ -208,6 +225,44 @@ func roundingBias(r *store.Row) bool {
 	return math.Abs(r.Mean-r.Reference) <= roundingFloor*max(1, math.Abs(r.Reference))
 }
 
+// BiasTest is the bias test of a row of an unbiased estimator, the one
+// Compare and Audit use: z = (mean − reference)/SE and the two-sided
+// p-value (not adjusted for multiplicity) of the batch-means t-test on the
+// replication blocks' means against the reference, or of the z-test when
+// the row has fewer than 5 block means. The reference's own standard error
+// (Monte Carlo references) widens both.
+func BiasTest(r *store.Row) (z, p float64) {
+	z, p = stats.ZTest(r.Mean, r.SE, r.Reference, r.ReferenceSE)
+	if len(r.BlockMeans) >= minBlocks {
+		_, p = stats.BatchMeansTest(r.BlockMeans, r.Reference, r.ReferenceSE)
+	}
+	return z, p
+}
+
+// biasFails reports whether a row with bias statistic z and Holm-adjusted
+// p-value adj fails the bias rule.
+func biasFails(r *store.Row, z, adj float64, opts Options) bool {
+	return adj <= opts.Alpha && math.Abs(z) > opts.BiasSE && !roundingBias(r)
+}
+
+// keyFunc returns the row identity used across the given row sets: Key,
+// prefixed by the experiment's name when the rows come from more than one
+// experiment.
+func keyFunc(sets ...[]store.Row) func(*store.Row) string {
+	exps := map[string]bool{}
+	for _, rows := range sets {
+		for i := range rows {
+			exps[rows[i].Experiment] = true
+		}
+	}
+	if len(exps) > 1 {
+		// Several suites together: their cells are told apart by the
+		// experiment's name.
+		return func(r *store.Row) string { return r.Experiment + ": " + Key(r) }
+	}
+	return Key
+}
+
 func summary(r *store.Row) stats.VarianceSummary {
 	return stats.VarianceSummary{N: r.Replications - r.Nonfinite, Variance: r.Variance, Kurtosis: r.Kurtosis}
 }
@@ -218,18 +273,7 @@ func Compare(base, cur []store.Row, opts Options) (*Report, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	exps := map[string]bool{}
-	for _, rows := range [][]store.Row{base, cur} {
-		for i := range rows {
-			exps[rows[i].Experiment] = true
-		}
-	}
-	key := Key
-	if len(exps) > 1 {
-		// Several suites compared together: their cells are told apart by
-		// the experiment's name.
-		key = func(r *store.Row) string { return r.Experiment + ": " + Key(r) }
-	}
+	key := keyFunc(base, cur)
 	baseBy := map[string]*store.Row{}
 	for i := range base {
 		k := key(&base[i])
@@ -249,6 +293,8 @@ func Compare(base, cur []store.Row, opts Options) (*Report, error) {
 		seen[k] = true
 		row := Row{Key: k, New: n, Base: baseBy[k], Ratio: math.NaN(), P: math.NaN(), BiasZ: math.NaN(), BiasP: math.NaN()}
 		switch {
+		case sweep.IsFailed(n):
+			row.Status, row.Note = Failed, n.Skipped
 		case row.Base == nil:
 			row.Status = New
 		case n.Skipped != "" || row.Base.Skipped != "":
@@ -267,11 +313,19 @@ func Compare(base, cur []store.Row, opts Options) (*Report, error) {
 	}
 	slices.SortStableFunc(rep.Rows, func(a, b Row) int { return strings.Compare(a.Key, b.Key) })
 
-	// Variance and bias tests over the rows present in both.
-	var idx []int
+	// Variance and bias tests over the rows present in both; bias tests
+	// also over the new rows of unbiased estimators.
+	var idx, biasRows []int
 	var pUp, pDown, pBias []float64
 	for i := range rep.Rows {
 		r := &rep.Rows[i]
+		if r.Status == New && r.New.Skipped == "" {
+			r.BiasZ, _ = stats.ZTest(r.New.Mean, r.New.SE, r.New.Reference, r.New.ReferenceSE)
+			if _, bp := BiasTest(r.New); r.New.Unbiased && !math.IsNaN(bp) {
+				biasRows, pBias = append(biasRows, i), append(pBias, bp)
+			}
+			continue
+		}
 		if r.Status != "" {
 			continue
 		}
@@ -297,49 +351,48 @@ func Compare(base, cur []store.Row, opts Options) (*Report, error) {
 		}
 		pUp, pDown = append(pUp, up), append(pDown, down)
 		r.BiasZ, _ = stats.ZTest(r.New.Mean, r.New.SE, r.New.Reference, r.New.ReferenceSE)
-		bp := math.NaN()
-		if r.New.Unbiased {
-			_, bp = stats.ZTest(r.New.Mean, r.New.SE, r.New.Reference, r.New.ReferenceSE)
-			if len(r.New.BlockMeans) >= minBlocks {
-				_, bp = stats.BatchMeansTest(r.New.BlockMeans, r.New.Reference, r.New.ReferenceSE)
-			}
+		if _, bp := BiasTest(r.New); r.New.Unbiased && !math.IsNaN(bp) {
+			biasRows, pBias = append(biasRows, i), append(pBias, bp)
 		}
-		pBias = append(pBias, bp)
+	}
+	// The failing rules (variance increase, bias of compared and of new
+	// rows) form one family, so that the chance of any false failure is at
+	// most Alpha; improvements are reported from their own family. Rows of
+	// estimators that do not claim to be unbiased have no bias test (nor
+	// rows whose reference could not be computed): they are left out of
+	// the family rather than counted in it.
+	adjFail := stats.HolmAdjust(slices.Concat(pUp, pBias))
+	adjUp := adjFail[:len(pUp)]
+	for k, i := range biasRows {
+		rep.Rows[i].BiasP = adjFail[len(pUp)+k]
+	}
+	// New rows: the bias and non-finite rules.
+	for i := range rep.Rows {
+		r := &rep.Rows[i]
+		if r.Status != New || r.New.Skipped != "" {
+			continue
+		}
+		switch {
+		case r.New.Nonfinite > 0:
+			r.Status = NonFinite
+			r.Note = fmt.Sprintf("new cell: %d non-finite estimates", r.New.Nonfinite)
+		case r.New.Unbiased && biasFails(r.New, r.BiasZ, r.BiasP, opts):
+			r.Status = Biased
+			r.Note = fmt.Sprintf("new cell: bias %.3g = %.1f SE", r.New.Bias, r.BiasZ)
+		}
 	}
 	if len(idx) == 0 {
 		return rep, nil
 	}
-	// The failing rules (variance increase, bias) form one family, so that
-	// the chance of any false failure is at most Alpha; improvements are
-	// reported from their own family.
-	// Rows of estimators that do not claim to be unbiased have no bias test
-	// (NaN): they are left out of the family rather than counted in it.
-	family := slices.Clone(pUp)
-	var biasIdx []int
-	for j, p := range pBias {
-		if !math.IsNaN(p) {
-			biasIdx = append(biasIdx, j)
-			family = append(family, p)
-		}
-	}
-	adjFail := stats.HolmAdjust(family)
-	adjUp := adjFail[:len(pUp)]
-	adjBias := make([]float64, len(pBias))
-	for j := range adjBias {
-		adjBias[j] = math.NaN()
-	}
-	for i, j := range biasIdx {
-		adjBias[j] = adjFail[len(pUp)+i]
-	}
 	adjDown := stats.HolmAdjust(pDown)
 	for j, i := range idx {
 		r := &rep.Rows[i]
-		r.P, r.BiasP = adjUp[j], adjBias[j]
+		r.P = adjUp[j]
 		switch {
 		case r.New.Nonfinite > 0 && r.Base.Nonfinite == 0:
 			r.Status = NonFinite
 			r.Note = fmt.Sprintf("%d non-finite estimates (baseline: none)", r.New.Nonfinite)
-		case r.New.Unbiased && adjBias[j] <= opts.Alpha && math.Abs(r.BiasZ) > opts.BiasSE && !roundingBias(r.New):
+		case r.New.Unbiased && biasFails(r.New, r.BiasZ, r.BiasP, opts):
 			r.Status = Biased
 			r.Note = fmt.Sprintf("bias %.3g = %.1f SE", r.New.Bias, r.BiasZ)
 		case adjUp[j] <= opts.Alpha && r.Ratio > 1+opts.Threshold:
@@ -353,6 +406,89 @@ func Compare(base, cur []store.Row, opts Options) (*Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// Audit tests rows that are to become a baseline. Every row of an
+// estimator that declares itself unbiased gets the bias test of Compare
+// (BiasTest, where the reference is known; all of them, across every
+// experiment in rows, one Holm family
+// at family-wise rate opts.Alpha, so that a correct baseline is refused
+// with probability at most Alpha), and fails, as in Compare, when its bias
+// is significant and above opts.BiasSE standard errors. A row with
+// non-finite estimates, or of a failed cell, fails too. Audit returns the
+// failing rows, in key order, with status Biased, NonFinite or Failed and a
+// note (New holds the row; Base is nil), and the number of bias tests made.
+// opts.Threshold is not used.
+func Audit(rows []store.Row, opts Options) (refused []Row, tests int, err error) {
+	if err := opts.validate(); err != nil {
+		return nil, 0, err
+	}
+	key := keyFunc(rows)
+	seen := map[string]bool{}
+	var all []Row
+	var pBias []float64
+	var biasRows []int
+	for i := range rows {
+		r := &rows[i]
+		k := key(r)
+		if seen[k] {
+			return nil, 0, fmt.Errorf("two rows for %s", k)
+		}
+		seen[k] = true
+		row := Row{Key: k, New: r, Ratio: math.NaN(), P: math.NaN(), BiasZ: math.NaN(), BiasP: math.NaN()}
+		switch {
+		case sweep.IsFailed(r):
+			row.Status, row.Note = Failed, r.Skipped
+		case r.Skipped != "":
+			row.Status = Skipped
+		case r.Nonfinite > 0:
+			row.Status, row.Note = NonFinite, fmt.Sprintf("%d non-finite estimates", r.Nonfinite)
+		}
+		if r.Skipped == "" {
+			row.BiasZ, _ = stats.ZTest(r.Mean, r.SE, r.Reference, r.ReferenceSE)
+			if _, p := BiasTest(r); r.Unbiased && !math.IsNaN(p) {
+				biasRows, pBias = append(biasRows, len(all)), append(pBias, p)
+			}
+		}
+		all = append(all, row)
+	}
+	for k, adj := range stats.HolmAdjust(pBias) {
+		row := &all[biasRows[k]]
+		row.BiasP = adj
+		if row.Status == "" && biasFails(row.New, row.BiasZ, adj, opts) {
+			row.Status, row.Note = Biased, fmt.Sprintf("bias %.3g = %.1f SE (declared unbiased)", row.New.Bias, row.BiasZ)
+		}
+	}
+	for _, row := range all {
+		if row.Status.Failing() {
+			refused = append(refused, row)
+		}
+	}
+	slices.SortStableFunc(refused, func(a, b Row) int { return strings.Compare(a.Key, b.Key) })
+	return refused, len(pBias), nil
+}
+
+// AuditTable renders the refused rows of Audit: cell, mean, reference,
+// bias/SE, Holm-adjusted p and verdict.
+func AuditTable(refused []Row) *table.Table {
+	t := &table.Table{
+		Header:     []string{"cell", "mean", "reference", "bias/SE", "p (Holm)", "verdict"},
+		RightAlign: []bool{false, true, true, true, true, false},
+	}
+	for _, row := range refused {
+		g := func(v float64) string {
+			if math.IsNaN(v) {
+				return ""
+			}
+			return strconv.FormatFloat(v, 'g', 4, 64)
+		}
+		bz := ""
+		if !math.IsNaN(row.BiasZ) && !math.IsInf(row.BiasZ, 0) {
+			bz = fmt.Sprintf("%+.1f", row.BiasZ)
+		}
+		t.Append(row.Key, g(row.New.Mean), g(row.New.Reference), bz, g(row.BiasP), string(row.Status)+": "+row.Note)
+	}
+	return t
 }
 
 // fmtVar formats a variance with its 95% confidence interval as
@@ -422,8 +558,8 @@ func (r *Report) Summary() string {
 	if r.Failed() {
 		verdict = "FAIL"
 	}
-	return fmt.Sprintf("%s: %d rows compared at family-wise α = %g, threshold +%g%%: %d regressions, %d biased, %d non-finite, %d worse below threshold, %d better, %d unchanged, %d new, %d removed, %d skipped",
-		verdict, len(r.Rows), r.Options.Alpha, 100*r.Options.Threshold, r.Count(Regression), r.Count(Biased), r.Count(NonFinite),
+	return fmt.Sprintf("%s: %d rows compared at family-wise α = %g, threshold +%g%%: %d regressions, %d biased, %d non-finite, %d failed, %d worse below threshold, %d better, %d unchanged, %d new, %d removed, %d skipped",
+		verdict, len(r.Rows), r.Options.Alpha, 100*r.Options.Threshold, r.Count(Regression), r.Count(Biased), r.Count(NonFinite), r.Count(Failed),
 		r.Count(Worse), r.Count(Better), r.Count(Same), r.Count(New), r.Count(Removed), r.Count(Skipped))
 }
 

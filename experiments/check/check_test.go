@@ -3,6 +3,7 @@ package check
 import (
 	"bytes"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -175,4 +176,117 @@ func TestThresholdZero(t *testing.T) {
 	if _, err := Compare(base, cur, Options{}); err == nil {
 		t.Error("zero Options (alpha 0) accepted")
 	}
+}
+
+// TestNewCellsTested: a cell the baseline lacks gets the bias and
+// non-finite rules (but no variance test): an unbiased estimator's biased
+// new cell fails, a new cell of a biased-by-design estimator and an
+// unbiased new cell pass as "new", and a failed cell fails.
+func TestNewCellsTested(t *testing.T) {
+	base := []store.Row{row("a", "mu", 10)}
+	cur := []store.Row{row("a", "mu", 10), row("b", "mu", 10), row("c", "mu", 10), row("d", "mu", 10), row("e", "mu", 10), row("f", "mu", 10)}
+	cur[1].Mean = 1.25 // a 25% bias: 1e3 SE
+	cur[1].Bias = 0.25
+	cur[2].Mean, cur[2].Unbiased = 1.25, false // biased by design
+	cur[3].Nonfinite = 3
+	cur[4].Skipped = "failed: estimator panicked (block 0): boom"
+	rep := compare(t, base, cur)
+	want := map[string]Status{"a": Same, "b": Biased, "c": New, "d": NonFinite, "e": Failed, "f": New}
+	for _, r := range rep.Rows {
+		est := strings.Fields(r.Key)[0]
+		if r.Status != want[est] {
+			t.Errorf("%s: status %q, want %q (%s)", est, r.Status, want[est], r.Note)
+		}
+	}
+	if !rep.Failed() || !strings.Contains(rep.Summary(), "1 biased, 1 non-finite, 1 failed") {
+		t.Errorf("summary %s", rep.Summary())
+	}
+	// The new rows' bias tests join the Holm family of the variance and
+	// bias tests: here 1 variance and 4 bias tests (a, b, d and f; c
+	// declares no unbiasedness, e has no estimates), and b's Holm-adjusted
+	// p-value is still about 0.
+	for _, r := range rep.Rows {
+		if strings.HasPrefix(r.Key, "b ") && !(r.BiasP < 1e-10) {
+			t.Errorf("b: Holm-adjusted bias p = %g", r.BiasP)
+		}
+		if strings.HasPrefix(r.Key, "c ") && !math.IsNaN(r.BiasP) {
+			t.Errorf("c (not unbiased): bias p = %g, want none", r.BiasP)
+		}
+	}
+	var buf bytes.Buffer
+	if err := rep.Table(false).Write(&buf, "text"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "b normal(mu=1,sigma=1) quadratic(k=3) n=1 ∂mu") || !strings.Contains(buf.String(), "BIASED: new cell: bias") {
+		t.Errorf("the table does not name the biased new cell:\n%s", buf.String())
+	}
+}
+
+// TestAudit: Audit refuses the rows of an unbiased estimator that is
+// biased, rows with non-finite estimates and failed cells, and passes the
+// rest, including a biased-by-design estimator's and a skipped cell's; its
+// bias tests are one Holm family over the rows of unbiased estimators with
+// estimates.
+func TestAudit(t *testing.T) {
+	rows := []store.Row{row("a", "mu", 10), row("b", "mu", 10), row("c", "mu", 10), row("d", "mu", 10), row("e", "mu", 10), row("f", "mu", 10)}
+	rows[1].Mean, rows[1].Bias = 1.25, 0.25
+	rows[2].Mean, rows[2].Unbiased = 1.25, false
+	rows[3].Nonfinite = 1
+	rows[4].Skipped = "failed: estimator panicked (trial estimate): boom"
+	rows[5].Skipped = "f: unsupported: family normal is not a Bernoulli"
+	refused, tests, err := Audit(rows, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range refused {
+		got = append(got, strings.Fields(r.Key)[0]+":"+string(r.Status))
+	}
+	if strings.Join(got, " ") != "b:BIASED d:NONFINITE e:FAILED" || tests != 3 {
+		t.Errorf("refused %v after %d bias tests, want b:BIASED d:NONFINITE e:FAILED after 3 (a, b, d)", got, tests)
+	}
+	if _, _, err := Audit(rows[:1], Options{}); err == nil {
+		t.Error("zero Options accepted")
+	}
+	if _, _, err := Audit([]store.Row{rows[0], rows[0]}, DefaultOptions()); err == nil {
+		t.Error("duplicate rows accepted")
+	}
+}
+
+// TestCommittedBaselineAudits: the committed baseline passes Audit (or
+// records every refused row in its forced.json), so that "gradbench
+// baseline" on unchanged code needs no -force. The audit is one Holm family
+// of about 1000 bias tests at α = 0.05: a correct baseline is refused with
+// probability at most 0.05, and the committed one is fixed, so the test is
+// deterministic.
+func TestCommittedBaselineAudits(t *testing.T) {
+	var rows []store.Row
+	forced := map[string]bool{}
+	for _, name := range []string{"regression", "regression-discrete"} {
+		dir := filepath.Join("..", "..", "results", "baseline", name)
+		r, err := store.LoadCells(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r...)
+		f, err := LoadForced(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f != nil {
+			for _, c := range f.Refused {
+				forced[c.Cell] = true
+			}
+		}
+	}
+	refused, tests, err := Audit(rows, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range refused {
+		if !forced[r.Key] {
+			t.Errorf("%s: %s: %s (not recorded in a %s)", r.Key, r.Status, r.Note, ForcedFile)
+		}
+	}
+	t.Logf("%d rows, %d bias tests, %d refused", len(rows), tests, len(refused))
 }

@@ -42,7 +42,8 @@ type journal struct {
 
 // openJournal prepares dir for a run with identity id. Without resume,
 // dir must not hold results; with resume, the finished cells of the
-// journal (or of a complete folder's cells.csv) are returned.
+// journal (or of a complete folder's cells.csv, less its failed cells) are
+// returned.
 func openJournal(dir string, id journalID, resume bool, mt func() *matcher) (*journal, map[int][]store.Row, error) {
 	path := filepath.Join(dir, JournalFile)
 	done := map[int][]store.Row{}
@@ -79,6 +80,7 @@ func openJournal(dir string, id journalID, resume bool, mt func() *matcher) (*jo
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", dir, err)
 		}
+		dropFailed(done) // failed cells run again
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {

@@ -167,12 +167,15 @@ func Merge(dir string, shardDirs []string) (*Result, error) {
 	}
 	for i := range s.Sweep.NumCells() {
 		res.Rows = append(res.Rows, all[i]...)
-		if len(all[i]) == 1 && all[i][0].Skipped != "" {
+		switch {
+		case len(all[i]) == 1 && IsFailed(&all[i][0]):
+			res.Failed++ // kept as failed: a -resume of the shard reruns it
+		case len(all[i]) == 1 && all[i][0].Skipped != "":
 			res.Skipped++
 		}
 	}
 	res.Cells = s.Sweep.NumCells()
-	if res.Skipped == res.Cells {
+	if res.Skipped+res.Failed == res.Cells {
 		return nil, fmt.Errorf("merge: every cell is skipped: no estimator can handle its distribution and objective")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {

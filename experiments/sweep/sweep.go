@@ -26,6 +26,19 @@
 // kernel drops the lock of a killed run, and the next run takes over the
 // .lock file it leaves. Merge combines the folders of the shards of one
 // spec into one folder whose cells.csv is the same as an unsharded run's.
+//
+// # Failed cells
+//
+// An estimator that panics on a cell (in its factory, in the trial estimate
+// Run makes before running a cell, or in any replication block) fails that
+// cell only: Run recovers the panic in the worker, stops running the
+// cell's later blocks, records the cell as one row whose skipped column
+// begins with FailedPrefix (IsFailed), runs every other cell, writes the
+// folder, and returns the Result with a *FailedError naming each failed
+// estimator and cell. Failed cells are not journaled, so a resumed run
+// (Options.Resume) reruns them, and only them. The rows of the other cells
+// are bit-identical to those of a run without the failure, whatever the
+// number of workers.
 package sweep
 
 import (
@@ -80,8 +93,9 @@ type Result struct {
 	// Rows are the rows of the run's cells, in cell order.
 	Rows []store.Row
 	// Cells is the number of cells of the shard, Resumed of them were read
-	// from the journal and Skipped could not be run by their estimator.
-	Cells, Resumed, Skipped int
+	// from the journal, Skipped could not be run by their estimator and
+	// Failed panicked (see FailedError).
+	Cells, Resumed, Skipped, Failed int
 	// Warnings lists reference gradients that could not be computed
 	// (their rows have a NaN reference and method "none").
 	Warnings []string
@@ -94,6 +108,9 @@ func (r *Result) Summary(name string) string {
 	fmt.Fprintf(&b, "%s: %d cells", name, r.Cells)
 	if r.Skipped > 0 {
 		fmt.Fprintf(&b, " (%d skipped)", r.Skipped)
+	}
+	if r.Failed > 0 {
+		fmt.Fprintf(&b, " (%d FAILED)", r.Failed)
 	}
 	if r.Resumed > 0 {
 		fmt.Fprintf(&b, ", %d resumed", r.Resumed)
@@ -114,6 +131,12 @@ type cellJob struct {
 	ref     *refEntry
 	pending atomic.Int64 // blocks not yet finished
 
+	// failed is the panic of the lowest-indexed block that panicked so far
+	// (nil: none); blocks after it are not run. Blocks before it still
+	// run, so the block reported is the same whatever the workers.
+	failMu sync.Mutex
+	failed *PanicError
+
 	// Finished blocks are merged in block order as soon as every earlier
 	// block is merged; early ones wait in waiting (at most about one per
 	// worker), so memory does not grow with the number of blocks.
@@ -131,6 +154,28 @@ type cellJob struct {
 // (the first ones, for the regression check's rank and batch-means tests),
 // so memory stays bounded as R grows.
 const maxBlockVariances = 1000
+
+// fail records the panic of a block; it keeps the lowest block's.
+func (j *cellJob) fail(e *PanicError) {
+	j.failMu.Lock()
+	defer j.failMu.Unlock()
+	if j.failed == nil || e.Block < j.failed.Block {
+		j.failed = e
+	}
+}
+
+// failure returns the recorded panic, or nil.
+func (j *cellJob) failure() *PanicError {
+	j.failMu.Lock()
+	defer j.failMu.Unlock()
+	return j.failed
+}
+
+// skip reports whether block b need not run: an earlier block panicked.
+func (j *cellJob) skip(b int) bool {
+	f := j.failure()
+	return f != nil && f.Block < b
+}
 
 // add merges a finished block, in block order. It keeps br.mom only if
 // the block has to wait for earlier ones (then it copies it).
@@ -188,10 +233,12 @@ type refEntry struct {
 
 // Run runs the sweep of s (which must have a Sweep) and returns its rows. It
 // returns an error if s has no sweep, the shard is invalid, every cell is
-// skipped, an estimator fails on a cell it accepted, ctx is cancelled, the
-// folder cannot be written, or another process (or Run) is writing it
-// (wrapping ErrConflict and store.ErrLocked); cells finished before the
-// error stay in the journal.
+// skipped, an estimator returns an error on a cell it accepted, ctx is
+// cancelled, the folder cannot be written, or another process (or Run) is
+// writing it (wrapping ErrConflict and store.ErrLocked); cells finished
+// before the error stay in the journal. An estimator that panics fails
+// only its cell: Run finishes and writes the others and returns the
+// Result together with a *FailedError (see the package documentation).
 func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 	start := time.Now()
 	sw := s.Sweep
@@ -213,8 +260,13 @@ func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 	// Check once per cell, before running, which cells the estimator can
 	// handle; nothing is written if none can.
 	skipped := map[int]string{}
+	trialFailed := map[int]*PanicError{}
 	for _, i := range idx {
-		if reason := unsupported(s, sw.Cell(i)); reason != "" {
+		reason, perr := unsupported(s, sw.Cell(i))
+		switch {
+		case perr != nil:
+			trialFailed[i] = perr
+		case reason != "":
 			skipped[i] = reason
 		}
 	}
@@ -249,10 +301,19 @@ func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 		res.Resumed = len(done)
 	}
 
+	// Failed cells are kept out of the journal (a resumed run reruns
+	// them) and reported together at the end, in cell order.
+	failures := map[int]*PanicError{}
+
 	var todo []int
 	var total int64
 	for _, i := range idx {
 		if _, ok := done[i]; ok {
+			continue
+		}
+		if perr, ok := trialFailed[i]; ok {
+			failures[i] = perr
+			done[i] = failedRows(s, sw.Cell(i), perr)
 			continue
 		}
 		if reason, ok := skipped[i]; ok {
@@ -285,6 +346,13 @@ func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 		cancel()
 	}
 	finish := func(job *cellJob) {
+		if perr := job.failure(); perr != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			failures[job.cell.Index] = perr
+			done[job.cell.Index] = failedRows(s, job.cell, perr)
+			return
+		}
 		rows, warn, err := job.rows(s)
 		if err != nil {
 			fail(err)
@@ -315,9 +383,17 @@ func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 				if ctx.Err() != nil {
 					continue
 				}
-				if err := w.run(u); err != nil {
-					fail(err)
-					continue
+				if !u.job.skip(u.block) {
+					var perr *PanicError
+					if err := w.run(u); errors.As(err, &perr) {
+						// The estimator may be left in any state:
+						// the worker builds a fresh one.
+						delete(w.est, u.job.cell.Estimator.Label)
+						u.job.fail(perr)
+					} else if err != nil {
+						fail(err)
+						continue
+					}
 				}
 				prog.add(int64(u.job.blockLen(u.block, sw)))
 				if u.job.pending.Add(-1) == 0 {
@@ -365,6 +441,7 @@ func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 	for _, i := range idx {
 		res.Rows = append(res.Rows, done[i]...)
 	}
+	res.Failed = len(failures)
 	res.Warnings = slices.Sorted(maps.Keys(warnings))
 	res.Elapsed = time.Since(start)
 	if opts.Dir != "" {
@@ -379,6 +456,13 @@ func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	if len(failures) > 0 {
+		fe := &FailedError{File: s.File, Cells: len(idx), Traceback: traceback()}
+		for _, i := range slices.Sorted(maps.Keys(failures)) {
+			fe.Failures = append(fe.Failures, failures[i])
+		}
+		return res, fe
+	}
 	return res, nil
 }
 
@@ -387,26 +471,32 @@ func (j *cellJob) blockLen(b int, sw *spec.Sweep) int {
 }
 
 // unsupported returns why the cell's estimator cannot handle its
-// distribution, objective and n, or "".
-func unsupported(s *spec.Spec, c spec.Cell) string {
+// distribution, objective and n, or "", or the estimator's panic (in its
+// factory, Info or the trial estimate).
+func unsupported(s *spec.Spec, c spec.Cell) (reason string, perr *PanicError) {
 	p, f, err := build(c)
 	if err != nil {
-		return err.Error()
+		return err.Error(), nil
 	}
+	defer func() {
+		if v := recover(); v != nil {
+			reason, perr = "", recovered(&c, trialBlock, v)
+		}
+	}()
 	est, err := estimators.New(c.Estimator.Name, c.Estimator.Options)
 	if err != nil {
-		return err.Error()
+		return err.Error(), nil
 	}
 	if err := estimators.Check(est.Info(), p, f, c.N); err != nil {
-		return err.Error()
+		return err.Error(), nil
 	}
 	// A trial estimate on a throw-away generator catches the finer
 	// restrictions an estimator checks only when it runs.
 	grad := make([]float64, p.NumParams())
 	if _, err := est.Estimate(grad, p, f, c.N, rand.New(rand.NewPCG(0, 0))); errors.Is(err, estimators.ErrUnsupported) {
-		return err.Error()
+		return err.Error(), nil
 	}
-	return ""
+	return "", nil
 }
 
 func build(c spec.Cell) (dist.Distribution, objective.Objective, error) {
@@ -445,9 +535,16 @@ type worker struct {
 	mom  []stats.Moments
 }
 
-func (w *worker) run(u unit) error {
+// run runs one block and merges it into its cell. A panic of the
+// estimator (its factory included) is returned as a *PanicError.
+func (w *worker) run(u unit) (err error) {
 	job := u.job
 	c := &job.cell
+	defer func() {
+		if v := recover(); v != nil {
+			err = recovered(c, u.block, v)
+		}
+	}()
 	est, ok := w.est[c.Estimator.Label]
 	if !ok {
 		var err error

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gradbench/gradbench/experiments/check"
 	"github.com/gradbench/gradbench/experiments/store"
@@ -15,12 +16,12 @@ import (
 
 // ErrRegression is returned by "gradbench check" when the comparison fails;
 // Main exits with status 1 for it.
-var ErrRegression = errors.New("variance regression check failed")
+var ErrRegression = errors.New("regression check failed")
 
 func init() {
 	register(&command{
 		name:    "check",
-		args:    "[-baseline DIR] [-alpha A] [-threshold T] [-bias-se K] [-format text|markdown] [-all] [-benchfmt FILE] [-update] RESULTS...",
+		args:    "[-baseline DIR] [-alpha A] [-threshold T] [-bias-se K] [-format text|markdown] [-all] [-benchfmt FILE] RESULTS...",
 		summary: "compare regression results with the committed baseline; exit 1 on a regression",
 		run:     runCheck,
 	})
@@ -28,11 +29,16 @@ func init() {
 
 const checkHelp = `Compare RESULTS (results folders of the regression suites) with a committed
 baseline: DIR/<experiment> for each folder, or DIR itself for a single folder.
-All tests that can fail the check form one Holm family. The check fails
-(exit 1) when a variance increase is significant at family-wise α and above
-the threshold, when an unbiased estimator is biased by more than -bias-se
-standard errors, or when non-finite estimates appear where the baseline had
-none. -update copies RESULTS into the baseline instead.`
+All tests that can fail the check form one Holm family: the variance tests
+of the cells in both, and the bias tests of every row of an estimator that
+declares itself unbiased, cells new to the baseline included. The check
+fails (exit 1) when a variance increase is significant at family-wise α and
+above the threshold, when an unbiased estimator is biased by more than
+-bias-se standard errors (in a new cell too), when non-finite estimates
+appear where the baseline had none (a new cell had none), or when an
+estimator panicked on a cell. New cells that pass are listed as "new".
+
+"gradbench baseline" writes the baseline (it replaces check -update).`
 
 func runCheck(stdout, stderr io.Writer, args []string) error {
 	c := commands["check"]
@@ -44,7 +50,9 @@ func runCheck(stdout, stderr io.Writer, args []string) error {
 	format := fs.String("format", "text", "table `format`: text or markdown")
 	all := fs.Bool("all", false, "list unchanged rows too")
 	benchfmt := fs.String("benchfmt", "", "also write RESULTS in Go benchmark format to `FILE` (for benchstat)")
-	update := fs.Bool("update", false, "copy each RESULTS folder into the baseline (DIR/<experiment>) instead of comparing")
+	if removedUpdateFlag(args) {
+		return usagef("check: -update is gone: write the baseline with \"gradbench baseline [-baseline DIR] RESULTS...\" (see gradbench help baseline)")
+	}
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -67,12 +75,6 @@ func runCheck(stdout, stderr io.Writer, args []string) error {
 			return usagef("check: %s has no rows", dir)
 		}
 		benchRows = append(benchRows, rows...)
-		if *update {
-			if err := updateBaseline(stdout, dir, filepath.Join(*baseline, rows[0].Experiment), rows); err != nil {
-				return err
-			}
-			continue
-		}
 		bdir := filepath.Join(*baseline, rows[0].Experiment)
 		if _, err := os.Stat(filepath.Join(*baseline, store.CellsFile)); err == nil {
 			if fs.NArg() > 1 {
@@ -82,7 +84,13 @@ func runCheck(stdout, stderr io.Writer, args []string) error {
 		}
 		b, err := store.LoadCells(bdir)
 		if err != nil {
-			return usagef("check: baseline: %v (create it with -update)", err)
+			return usagef("check: baseline: %v (write it with gradbench baseline)", err)
+		}
+		if forced, err := check.LoadForced(bdir); err != nil {
+			return usagef("check: baseline: %v", err)
+		} else if forced != nil {
+			fmt.Fprintf(stderr, "gradbench: note: baseline %s was written with -force %q, %d refused rows (%s)\n",
+				bdir, forced.Reason, len(forced.Refused), filepath.Join(bdir, check.ForcedFile))
 		}
 		cur, base = append(cur, rows...), append(base, b...)
 	}
@@ -90,9 +98,6 @@ func runCheck(stdout, stderr io.Writer, args []string) error {
 		if err := writeBenchfmt(*benchfmt, benchRows); err != nil {
 			return err
 		}
-	}
-	if *update {
-		return nil
 	}
 	rep, err := check.Compare(base, cur, check.Options{Alpha: *alpha, Threshold: *threshold, BiasSE: *biasSE})
 	if err != nil {
@@ -122,21 +127,17 @@ func writeBenchfmt(path string, rows []store.Row) error {
 	return store.WriteFileAtomic(path, buf.Bytes())
 }
 
-// updateBaseline copies the cells and metadata of dir into baseline.
-func updateBaseline(stdout io.Writer, dir, baseline string, rows []store.Row) error {
-	meta, err := os.ReadFile(filepath.Join(dir, store.MetaFile))
-	if err != nil {
-		return usagef("check -update: %v", err)
+// removedUpdateFlag reports whether args (up to "--") hold the -update
+// flag that "gradbench baseline" replaced.
+func removedUpdateFlag(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "update" {
+			return true
+		}
 	}
-	if err := os.MkdirAll(baseline, 0o755); err != nil {
-		return err
-	}
-	if err := store.SaveCells(baseline, rows); err != nil {
-		return err
-	}
-	if err := store.WriteFileAtomic(filepath.Join(baseline, store.MetaFile), meta); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "baseline %s updated from %s (%d rows)\n", baseline, dir, len(rows))
-	return nil
+	return false
 }
