@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/gradbench/gradbench/experiments/store"
@@ -47,7 +48,17 @@ func Final(points []store.CurvePoint) *table.Table {
 	return t
 }
 
-// meanCI formats "mean ± se [lo, hi]", the cells of the training tables.
+// meanCI formats "mean ± se [lo, hi]", the cells of the training tables,
+// with the interval's ends (and the mean, when that takes more than four)
+// to as many significant digits as tell them apart (at least three).
 func meanCI(mean, se, lo, hi float64) string {
-	return PlusMinus(mean, se) + " [" + sig(lo, 3, true) + ", " + sig(hi, 3, true) + "]"
+	d := 3
+	if w, m := math.Abs(hi-lo), max(math.Abs(lo), math.Abs(hi)); w > 0 && !math.IsInf(m, 0) && !math.IsNaN(w) {
+		d = max(d, int(math.Floor(math.Log10(m/w)))+3)
+	}
+	v := PlusMinus(mean, se)
+	if d > 4 {
+		v = sig(mean, d, true) + " ± " + sig(se, 2, false)
+	}
+	return v + " [" + sig(lo, d, true) + ", " + sig(hi, d, true) + "]"
 }
