@@ -101,10 +101,25 @@ func Run(stdout, stderr io.Writer, args []string) error {
 	}
 	c, ok := commands[name]
 	if !ok {
-		usage(stderr)
-		return usagef("unknown command %q", args[0])
+		return unknown(args[0])
 	}
 	return c.run(stdout, stderr, args[1:])
+}
+
+// unknown is the error for an unknown command name: one line, with where
+// to look.
+func unknown(name string) error {
+	return usagef("unknown command %q (run \"gradbench help\" for the commands)", name)
+}
+
+// helpRequested reports whether args ask a command without flags for its
+// help, and if so prints it.
+func helpRequested(w io.Writer, c *command, args []string) bool {
+	if len(args) != 1 || (args[0] != "-h" && args[0] != "-help" && args[0] != "--help") {
+		return false
+	}
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n", strings.TrimSpace("gradbench "+c.name+" "+c.args), c.summary)
+	return true
 }
 
 func usage(w io.Writer) {
@@ -122,18 +137,16 @@ func init() {
 		args:    "[COMMAND]",
 		summary: "show this help, or a command's help",
 		run: func(stdout, stderr io.Writer, args []string) error {
-			if len(args) == 0 {
+			switch {
+			case len(args) == 0, args[0] == "help", args[0] == "-h", args[0] == "-help", args[0] == "--help":
 				usage(stdout)
 				return nil
-			}
-			if args[0] == "help" {
-				usage(stdout)
-				return nil
+			case len(args) > 1:
+				return usagef("help takes one command name, got %d arguments", len(args))
 			}
 			c, ok := commands[args[0]]
 			if !ok {
-				usage(stderr)
-				return usagef("unknown command %q", args[0])
+				return unknown(args[0])
 			}
 			return c.run(stdout, stderr, []string{"-h"})
 		},
@@ -142,6 +155,9 @@ func init() {
 		name:    "version",
 		summary: "print the version, Go version and platform",
 		run: func(stdout, _ io.Writer, args []string) error {
+			if helpRequested(stdout, commands["version"], args) {
+				return nil
+			}
 			if len(args) > 0 {
 				return usagef("version takes no arguments")
 			}

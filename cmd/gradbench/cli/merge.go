@@ -13,7 +13,7 @@ import (
 func init() {
 	register(&command{
 		name:    "merge",
-		args:    "-o DIR SHARDDIR...",
+		args:    "-o DIR [-q] SHARDDIR...",
 		summary: "combine the results folders of the shards of one run (gradbench run -shard i/n)",
 		run:     runMerge,
 	})

@@ -127,7 +127,7 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 		return &UsageError{Err: err}
 	}
 	if len(rows) == 0 {
-		return fmt.Errorf("%s: no rows", filepath.Join(dir, store.CellsFile))
+		return usagef("%s: no rows", filepath.Join(dir, store.CellsFile))
 	}
 	t := report.Full(rows)
 	if *layout == "summary" {

@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gradbench/gradbench/experiments/store"
+)
+
+// TestHelpAndUnknown: every command has help (help NAME and NAME -h exit
+// 0 and print a usage line), an unknown command is one line of stderr that
+// says where to look, with status 2, and the same empty input gives the
+// same status in table and plot.
+func TestHelpAndUnknown(t *testing.T) {
+	for name := range commands {
+		for _, args := range [][]string{{"help", name}, {name, "-h"}} {
+			stdout, stderr, st := run(args...)
+			if st != 0 || !strings.Contains(stdout+stderr, "gradbench") {
+				t.Errorf("%q: status %d, output %q", args, st, stdout+stderr)
+			}
+		}
+	}
+	for _, args := range [][]string{{"bogus"}, {"help", "bogus"}} {
+		stdout, stderr, st := run(args...)
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		if st != 2 || stdout != "" || len(lines) != 1 || !strings.Contains(stderr, `run "gradbench help"`) {
+			t.Errorf("%q: status %d, stdout %q, stderr %q; want 2 and one line", args, st, stdout, stderr)
+		}
+	}
+	if _, stderr, st := run("help", "run", "table"); st != 2 || !strings.Contains(stderr, "one command name") {
+		t.Errorf("help with two names: status %d, %q", st, stderr)
+	}
+	if stdout, _, st := run("help", "version"); st != 0 || !strings.HasPrefix(stdout, "Usage: gradbench version\n") {
+		t.Errorf("help version: status %d, %q", st, stdout)
+	}
+}
+
+// TestNoRowsSameStatus: a cells file with its header and no rows is bad
+// input to table and plot alike (status 2).
+func TestNoRowsSameStatus(t *testing.T) {
+	dir := writeResults(t)
+	path := filepath.Join(dir, store.CellsFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, _, _ := strings.Cut(string(b), "\n")
+	if err := os.WriteFile(path, []byte(header+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"table", dir}, {"plot", "-o", t.TempDir(), dir}} {
+		if _, stderr, st := run(args...); st != 2 {
+			t.Errorf("%q: status %d (%s), want 2", args, st, stderr)
+		}
+	}
+}
