@@ -56,3 +56,17 @@ func TestNoRowsSameStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagsAfterArguments: flags may follow the positional arguments, and
+// "--" makes what follows positional even when it starts with "-".
+func TestFlagsAfterArguments(t *testing.T) {
+	dir := writeResults(t)
+	before, _, st1 := run("table", "-format", "csv", dir)
+	after, stderr, st2 := run("table", dir, "-format", "csv")
+	if st1 != 0 || st2 != 0 || before != after || !strings.Contains(after, ",") {
+		t.Errorf("table DIR -format csv: status %d/%d (%s), output differs: %v", st1, st2, stderr, before != after)
+	}
+	if _, stderr, st := run("table", "--", "-format"); st != 2 || !strings.Contains(stderr, "-format") || !strings.Contains(stderr, "does not exist") {
+		t.Errorf(`table -- -format: status %d, %q; want 2 naming the folder "-format"`, st, stderr)
+	}
+}

@@ -44,15 +44,30 @@ func hasFlags(fs *flag.FlagSet) bool {
 }
 
 // parseFlags parses args, mapping -h to a nil error after printing usage,
-// and other flag errors to a *UsageError.
+// and other flag errors to a *UsageError. Flags may come after positional
+// arguments too ("run demo.toml -q"); "--" ends the flags, so that what
+// follows is positional even if it starts with "-". Afterwards fs.Args()
+// holds the positional arguments in order.
 func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return true, nil
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return true, nil
+			}
+			return false, &UsageError{Err: err}
 		}
-		return false, &UsageError{Err: err}
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			pos = append(pos, rest...) // after "--": all positional
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
 	}
-	return false, nil
+	return false, fs.Parse(append([]string{"--"}, pos...))
 }
 
 func runList(stdout, stderr io.Writer, args []string) error {
