@@ -95,18 +95,10 @@ func (l *Dense) Forward(y, x []float64) {
 	if len(y) != n*l.Out {
 		panic(fmt.Sprintf("nn: Dense.Forward: len(y) = %d, want %d", len(y), n*l.Out))
 	}
-	w, tw := l.weights(l.W)
-	if n == 1 {
-		// One row: a matrix-vector product (gonum's Dgemm starts
-		// goroutines, which allocate, even for one row).
-		copy(y, l.B)
-		blas64.Gemv(flip(tw), 1, w, vec(x), 1, vec(y))
-		return
-	}
 	for i := range n {
 		copy(y[i*l.Out:(i+1)*l.Out], l.B)
 	}
-	blas64.Gemm(blas.NoTrans, tw, 1, general(n, l.In, x), w, 1, general(n, l.Out, y))
+	l.AddTangent(y, x)
 }
 
 // flip returns the other transpose flag.
@@ -157,6 +149,8 @@ func (l *Dense) AddTangent(dy, dx []float64) {
 	}
 	w, tw := l.weights(l.W)
 	if n == 1 {
+		// One row: a matrix-vector product (gonum's Dgemm starts
+		// goroutines, which allocate, even for one row).
 		blas64.Gemv(flip(tw), 1, w, vec(dx), 1, vec(dy))
 		return
 	}
