@@ -1,6 +1,7 @@
 package bvae
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -732,4 +733,29 @@ func randVec(n int, rng *rand.Rand) []float64 {
 		v[i] = rng.NormFloat64()
 	}
 	return v
+}
+
+// BenchmarkBounds times the evaluation bounds per image: the one-sample
+// ELBO (k = 1, as on the training images) and the 100-sample
+// importance-weighted bound (k = 100, as on the test images).
+func BenchmarkBounds(b *testing.B) {
+	for _, nonlinear := range []bool{false, true} {
+		arch := "linear"
+		if nonlinear {
+			arch = "nonlinear"
+		}
+		cfg := Config{Nonlinear: nonlinear, Hidden: 200, Latent: 200, Batch: 50, Samples: 1,
+			Mean: benchMeans(), Demean: true, MeanBias: true}
+		for _, k := range []int{1, 100} {
+			b.Run(fmt.Sprintf("%s/k=%d", arch, k), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 1))
+				m, _ := New(cfg, rng)
+				img := binaryImages(10, rng)
+				for b.Loop() {
+					m.Bounds(img, k, rng)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10/1e3, "µs/image")
+			})
+		}
+	}
 }
