@@ -16,9 +16,10 @@ import (
 // It is unbiased, needs a dist.Binary family and costs 2 evaluations of f
 // per sample.
 type ARM struct {
-	u, b1, b2, g []float64
-	us           []float64 // the uniforms of a minibatch
-	mb           minibatchScratch
+	u, g  []float64
+	us    []float64 // the uniforms of a minibatch
+	mb    minibatchScratch
+	pairs pairChunks
 }
 
 // Info describes the estimator.
@@ -34,6 +35,19 @@ func (*ARM) Info() Info {
 
 // Estimate writes the n-sample estimate into grad.
 func (e *ARM) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
+	if n < 1 {
+		return Cost{}, Check(e.Info(), p, f, n)
+	}
+	checkGrad(grad, p)
+	return e.Replicate(grad, p, f, n, 1, rng)
+}
+
+// Replicate writes R estimates into dst (see Replicator). The antithetic
+// pairs of up to 256 samples (of one or more replications) are drawn
+// first, then evaluated with one Values call per side when f is an
+// objective.Batch.
+func (e *ARM) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+	checkRows(dst, p, R)
 	bp, ok := p.(dist.Binary)
 	if n < 1 {
 		return Cost{}, Check(e.Info(), p, f, n)
@@ -41,30 +55,47 @@ func (e *ARM) Estimate(grad []float64, p dist.Distribution, f objective.Objectiv
 	if !ok {
 		return Cost{}, Unsupported("arm", "family %s is not independent Bernoulli", p.Name())
 	}
-	checkGrad(grad, p)
-	d := p.Dim()
-	e.u, e.b1, e.b2, e.g = grow(e.u, d), grow(e.b1, d), grow(e.b2, d), grow(e.g, d)
-	zero(grad)
-	for range n {
-		for k := range d {
-			u := rng.Float64()
-			a := bp.LogitAt(k)
-			e.u[k] = u
-			e.b1[k], e.b2[k] = 0, 0
-			if u > sigmoidF(-a) {
-				e.b1[k] = 1
-			}
-			if u < sigmoidF(a) {
-				e.b2[k] = 1
-			}
+	d, P := p.Dim(), p.NumParams()
+	e.g = grow(e.g, d)
+	zero(dst)
+	m := e.pairs.init(d)
+	e.u = grow(e.u, m*d)
+	for done := 0; done < n*R; {
+		k := min(m, n*R-done)
+		for t := range k {
+			b1, b2 := e.pairs.pair(t, d)
+			u := e.u[t*d : (t+1)*d]
+			armPair(bp, u, b1, b2, rng)
 		}
-		w := (f.Value(e.b1) - f.Value(e.b2)) / float64(n)
-		for k, u := range e.u {
-			e.g[k] = w * (u - 0.5)
+		e.pairs.eval(f, k, d)
+		for t := range k {
+			w := (e.pairs.f1[t] - e.pairs.f2[t]) / float64(n)
+			for j, u := range e.u[t*d : (t+1)*d] {
+				e.g[j] = w * (u - 0.5)
+			}
+			r := (done + t) / n
+			bp.LogitVJP(dst[r*P:(r+1)*P:(r+1)*P], e.g)
 		}
-		bp.LogitVJP(grad, e.g)
+		done += k
 	}
-	return Cost{F: 2 * n}, nil
+	return Cost{F: 2 * n * R}, nil
+}
+
+// armPair draws ARM's uniforms u and antithetic pair b1 = 1[u > σ(−α)],
+// b2 = 1[u < σ(α)].
+func armPair(bp dist.Binary, u, b1, b2 []float64, rng *rand.Rand) {
+	for k := range b1 {
+		uk := rng.Float64()
+		a := bp.LogitAt(k)
+		u[k] = uk
+		b1[k], b2[k] = 0, 0
+		if uk > sigmoidF(-a) {
+			b1[k] = 1
+		}
+		if uk < sigmoidF(a) {
+			b2[k] = 1
+		}
+	}
 }
 
 func init() {

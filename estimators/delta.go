@@ -82,6 +82,12 @@ type Delta struct {
 	fu, fw           []float64 // m×P: the fresh samples' terms
 	groups           []int     // P: parameter group of each component
 	cg               []float64 // coefficient per group
+
+	// Set by expand for the family and objective at hand.
+	cf   objective.Curved
+	rp   dist.Reparameterized // nil unless the family is reparameterized
+	full objective.Hessian    // nil unless the full Hessian is used
+	fa   float64              // f(a)
 }
 
 // deltaCoeffEps stabilises the fresh coefficient's denominator, as the
@@ -176,110 +182,149 @@ const deltaWarmup = 32
 // Estimate writes the n-sample estimate into grad, then adds the batch to the
 // running sums (unless e is a Snapshot).
 func (e *Delta) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
+	if err := e.expand(p, f, n); err != nil {
+		return Cost{}, err
+	}
+	checkGrad(grad, p)
+	return e.estimate(grad, p, f, n, rng), nil
+}
+
+// Replicate writes R estimates into dst (see Replicator). The expansion
+// point and its derivatives, which do not depend on the draws, are
+// computed once for the R estimates; each reports the cost Estimate
+// would, expansion included.
+func (e *Delta) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+	checkRows(dst, p, R)
+	if err := e.expand(p, f, n); err != nil {
+		return Cost{}, err
+	}
+	P := p.NumParams()
+	var total Cost
+	for r := range R {
+		c := e.estimate(dst[r*P:(r+1)*P:(r+1)*P], p, f, n, rng)
+		total.F += c.F
+		total.Grad += c.Grad
+	}
+	return total, nil
+}
+
+// expand checks that the estimator can handle p, f and n and computes the
+// control variate about the mean a and the gradient G of its expectation.
+func (e *Delta) expand(p dist.Distribution, f objective.Objective, n int) error {
 	mp, ok := p.(dist.Moments)
 	cf, ok2 := f.(objective.Curved)
 	rp, ok3 := p.(dist.Reparameterized)
 	if !ok || !ok2 || (e.Pathwise && !ok3) || n < 1 {
-		return Cost{}, Check(e.Info(), p, f, n)
+		return Check(e.Info(), p, f, n)
 	}
 	if _, dense := f.(objective.Hessian); e.FullHessian && dense && !independentCoordinates(p) {
-		return Cost{}, Unsupported("delta", "hessian = full needs a family with independent coordinates; those of %s are dependent, and the off-diagonal terms' expectation needs their covariances", p.Name())
+		return Unsupported("delta", "hessian = full needs a family with independent coordinates; those of %s are dependent, and the off-diagonal terms' expectation needs their covariances", p.Name())
 	}
-	checkGrad(grad, p)
+	e.cf, e.rp = cf, rp
 	d, np := p.Dim(), p.NumParams()
+	e.a, e.ga, e.ha, e.half = grow(e.a, d), grow(e.ga, d), grow(e.ha, d), grow(e.half, d)
+	e.x, e.eps, e.gx, e.gh = grow(e.x, d), grow(e.eps, d), grow(e.gx, d), grow(e.gh, d)
+	e.g = grow(e.g, np)
+
+	// The control variate and its expectation gradient G.
+	mp.Mean(e.a)
+	e.fa = cf.Grad(e.ga, e.a)
+	cf.HessDiag(e.ha, e.a)
+	for k, h := range e.ha {
+		e.half[k] = h / 2
+	}
+	e.full = nil
+	if e.FullHessian {
+		if fh, ok := f.(objective.Hessian); ok {
+			e.full = fh
+			e.hfull, e.hd = grow(e.hfull, d*d), grow(e.hd, d)
+			e.full.Hessian(e.hfull, e.a)
+		}
+	}
+	zero(e.g)
+	mp.MomentsVJP(e.g, e.ga, e.half)
+	return nil
+}
+
+// terms writes the f term u and the centred h term w = v − G of the point
+// in e.x (drawn from the noise e.eps with the pathwise base).
+func (e *Delta) terms(p dist.Distribution, f objective.Objective, u, w []float64) {
+	d := len(e.x)
+	if e.full != nil {
+		for k, xk := range e.x {
+			e.gx[k] = xk - e.a[k] // scratch: x − a
+		}
+		for r := range d {
+			s := 0.0
+			row := e.hfull[r*d : (r+1)*d]
+			for k, dk := range e.gx[:d] {
+				s += row[k] * dk
+			}
+			e.hd[r] = s
+		}
+	}
+	if e.Pathwise {
+		for k, xk := range e.x {
+			if e.full != nil {
+				e.gh[k] = e.ga[k] + e.hd[k]
+			} else {
+				e.gh[k] = e.ga[k] + e.ha[k]*(xk-e.a[k])
+			}
+		}
+		e.cf.Grad(e.gx, e.x)
+		zero(u)
+		zero(w)
+		e.rp.PathVJP(u, e.eps, e.gx)
+		e.rp.PathVJP(w, e.eps, e.gh)
+	} else {
+		fx := f.Value(e.x)
+		hx := e.fa
+		for k, xk := range e.x {
+			dk := xk - e.a[k]
+			if e.full != nil {
+				hx += (e.ga[k] + 0.5*e.hd[k]) * dk
+			} else {
+				hx += (e.ga[k] + e.half[k]*dk) * dk
+			}
+		}
+		p.Score(w, e.x)
+		for j, sj := range w {
+			u[j] = fx * sj
+			w[j] = hx * sj
+		}
+	}
+	for j := range w {
+		w[j] -= e.g[j]
+	}
+}
+
+// draw draws the next point into e.x.
+func (e *Delta) draw(p dist.Distribution, rng *rand.Rand) {
+	if e.Pathwise {
+		e.rp.Noise(e.eps, rng)
+		e.rp.Transform(e.x, e.eps)
+	} else {
+		p.Rand(e.x, rng)
+	}
+}
+
+// estimate writes one n-sample estimate into grad, after expand.
+func (e *Delta) estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) Cost {
+	np := p.NumParams()
 	if len(e.pastNum) != np {
 		e.pastNum, e.pastDen = grow(e.pastNum, np), grow(e.pastDen, np)
 		zero(e.pastNum)
 		zero(e.pastDen)
 	}
-	e.a, e.ga, e.ha, e.half = grow(e.a, d), grow(e.ga, d), grow(e.ha, d), grow(e.half, d)
-	e.x, e.eps, e.gx, e.gh = grow(e.x, d), grow(e.eps, d), grow(e.gx, d), grow(e.gh, d)
-	e.g, e.sumNum, e.sumDen = grow(e.g, np), grow(e.sumNum, np), grow(e.sumDen, np)
+	e.sumNum, e.sumDen = grow(e.sumNum, np), grow(e.sumDen, np)
 	e.u, e.w = grow(e.u, n*np), grow(e.w, n*np)
 	e.loo.resize(n, np)
-
-	// The control variate and its expectation gradient G.
-	mp.Mean(e.a)
-	fa := cf.Grad(e.ga, e.a)
-	cf.HessDiag(e.ha, e.a)
-	for k, h := range e.ha {
-		e.half[k] = h / 2
-	}
-	var full objective.Hessian
-	if e.FullHessian {
-		if fh, ok := f.(objective.Hessian); ok {
-			full = fh
-			e.hfull, e.hd = grow(e.hfull, d*d), grow(e.hd, d)
-			full.Hessian(e.hfull, e.a)
-		}
-	}
-	zero(e.g)
-	mp.MomentsVJP(e.g, e.ga, e.half)
-
-	// terms writes sample k's f term u and centred h term w = v − G.
-	terms := func(u, w []float64) {
-		if full != nil {
-			for k, xk := range e.x {
-				e.gx[k] = xk - e.a[k] // scratch: x − a
-			}
-			for r := range d {
-				s := 0.0
-				row := e.hfull[r*d : (r+1)*d]
-				for k, dk := range e.gx[:d] {
-					s += row[k] * dk
-				}
-				e.hd[r] = s
-			}
-		}
-		if e.Pathwise {
-			for k, xk := range e.x {
-				if full != nil {
-					e.gh[k] = e.ga[k] + e.hd[k]
-				} else {
-					e.gh[k] = e.ga[k] + e.ha[k]*(xk-e.a[k])
-				}
-			}
-			cf.Grad(e.gx, e.x)
-			zero(u)
-			zero(w)
-			rp.PathVJP(u, e.eps, e.gx)
-			rp.PathVJP(w, e.eps, e.gh)
-		} else {
-			fx := f.Value(e.x)
-			hx := fa
-			for k, xk := range e.x {
-				dk := xk - e.a[k]
-				if full != nil {
-					hx += (e.ga[k] + 0.5*e.hd[k]) * dk
-				} else {
-					hx += (e.ga[k] + e.half[k]*dk) * dk
-				}
-			}
-			p.Score(w, e.x)
-			for j, sj := range w {
-				u[j] = fx * sj
-				w[j] = hx * sj
-			}
-		}
-		for j := range np {
-			w[j] -= e.g[j]
-		}
-	}
-	draw := func() {
-		if e.Pathwise {
-			rp.Noise(e.eps, rng)
-			rp.Transform(e.x, e.eps)
-		} else {
-			p.Rand(e.x, rng)
-		}
-	}
-
 	zero(e.sumNum)
 	zero(e.sumDen)
 	for i := range n {
 		u, w := e.u[i*np:(i+1)*np], e.w[i*np:(i+1)*np]
-		draw()
-		terms(u, w)
+		e.draw(p, rng)
+		e.terms(p, f, u, w)
 		num, den := e.loo.num[i*np:(i+1)*np], e.loo.den[i*np:(i+1)*np]
 		for j := range np {
 			num[j] = u[j] * w[j]
@@ -292,8 +337,8 @@ func (e *Delta) Estimate(grad []float64, p dist.Distribution, f objective.Object
 	if m := e.FreshSamples; m > 0 {
 		e.fu, e.fw = grow(e.fu, m*np), grow(e.fw, m*np)
 		for i := range m {
-			draw()
-			terms(e.fu[i*np:(i+1)*np], e.fw[i*np:(i+1)*np])
+			e.draw(p, rng)
+			e.terms(p, f, e.fu[i*np:(i+1)*np], e.fw[i*np:(i+1)*np])
 		}
 		c := e.freshCoefficients(p, m, np)
 		for i := range n {
@@ -304,9 +349,9 @@ func (e *Delta) Estimate(grad []float64, p dist.Distribution, f objective.Object
 		}
 		scale(1/float64(n), grad)
 		if e.Pathwise {
-			return Cost{Grad: n + m + 1}, nil
+			return Cost{Grad: n + m + 1}
 		}
-		return Cost{F: n + m, Grad: 1}, nil
+		return Cost{F: n + m, Grad: 1}
 	}
 	if e.pastCount+float64(n-1) < deltaWarmup {
 		// Too few independent samples for a stable ratio: c = 1.
@@ -334,9 +379,9 @@ func (e *Delta) Estimate(grad []float64, p dist.Distribution, f objective.Object
 		}
 	}
 	if e.Pathwise {
-		return Cost{Grad: n + 1}, nil
+		return Cost{Grad: n + 1}
 	}
-	return Cost{F: n, Grad: 1}, nil
+	return Cost{F: n, Grad: 1}
 }
 
 // freshCoefficients returns the coefficient of every parameter group from

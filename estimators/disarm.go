@@ -18,8 +18,9 @@ import (
 // never has a larger variance than ARM. It needs a dist.Binary family and
 // costs 2 evaluations of f per sample.
 type DisARM struct {
-	mb        minibatchScratch
-	b1, b2, g []float64
+	mb    minibatchScratch
+	pairs pairChunks
+	g     []float64
 }
 
 // Info describes the estimator.
@@ -35,6 +36,19 @@ func (*DisARM) Info() Info {
 
 // Estimate writes the n-sample estimate into grad.
 func (e *DisARM) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
+	if n < 1 {
+		return Cost{}, Check(e.Info(), p, f, n)
+	}
+	checkGrad(grad, p)
+	return e.Replicate(grad, p, f, n, 1, rng)
+}
+
+// Replicate writes R estimates into dst (see Replicator). The antithetic
+// pairs of up to 256 samples (of one or more replications) are drawn
+// first, then evaluated with one Values call per side when f is an
+// objective.Batch.
+func (e *DisARM) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+	checkRows(dst, p, R)
 	bp, ok := p.(dist.Binary)
 	if n < 1 {
 		return Cost{}, Check(e.Info(), p, f, n)
@@ -42,36 +56,57 @@ func (e *DisARM) Estimate(grad []float64, p dist.Distribution, f objective.Objec
 	if !ok {
 		return Cost{}, Unsupported("disarm", "family %s is not independent Bernoulli", p.Name())
 	}
-	checkGrad(grad, p)
-	d := p.Dim()
-	e.b1, e.b2, e.g = grow(e.b1, d), grow(e.b2, d), grow(e.g, d)
-	zero(grad)
-	for range n {
-		for k := range d {
-			u := rng.Float64()
-			th := sigmoidF(bp.LogitAt(k))
-			e.b1[k], e.b2[k] = 0, 0
-			if u < th {
-				e.b1[k] = 1
-			}
-			if 1-u < th {
-				e.b2[k] = 1
-			}
+	d, P := p.Dim(), p.NumParams()
+	e.g = grow(e.g, d)
+	zero(dst)
+	m := e.pairs.init(d)
+	for done := 0; done < n*R; {
+		k := min(m, n*R-done)
+		for t := range k {
+			b1, b2 := e.pairs.pair(t, d)
+			disarmPair(bp, b1, b2, rng)
 		}
-		w := 0.5 * (f.Value(e.b1) - f.Value(e.b2)) / float64(n)
-		for k := range d {
-			e.g[k] = 0
-			if e.b1[k] != e.b2[k] {
-				s := sigmoidF(math.Abs(bp.LogitAt(k)))
-				if e.b2[k] == 1 {
-					s = -s
-				}
-				e.g[k] = w * s
-			}
+		e.pairs.eval(f, k, d)
+		for t := range k {
+			b1, b2 := e.pairs.pair(t, d)
+			disarmLogitGrad(bp, e.g, b1, b2, 0.5*(e.pairs.f1[t]-e.pairs.f2[t])/float64(n))
+			r := (done + t) / n
+			bp.LogitVJP(dst[r*P:(r+1)*P:(r+1)*P], e.g)
 		}
-		bp.LogitVJP(grad, e.g)
+		done += k
 	}
-	return Cost{F: 2 * n}, nil
+	return Cost{F: 2 * n * R}, nil
+}
+
+// disarmPair draws DisARM's antithetic pair b1 = 1[u < σ(α)], b2 = 1[1 −
+// u < σ(α)].
+func disarmPair(bp dist.Binary, b1, b2 []float64, rng *rand.Rand) {
+	for k := range b1 {
+		u := rng.Float64()
+		th := sigmoidF(bp.LogitAt(k))
+		b1[k], b2[k] = 0, 0
+		if u < th {
+			b1[k] = 1
+		}
+		if 1-u < th {
+			b2[k] = 1
+		}
+	}
+}
+
+// disarmLogitGrad writes DisARM's logit gradient of the pair (b1, b2) with
+// weight w = ½ (f(b1) − f(b2)) / n into g.
+func disarmLogitGrad(bp dist.Binary, g, b1, b2 []float64, w float64) {
+	for k := range g {
+		g[k] = 0
+		if b1[k] != b2[k] {
+			s := sigmoidF(math.Abs(bp.LogitAt(k)))
+			if b2[k] == 1 {
+				s = -s
+			}
+			g[k] = w * s
+		}
+	}
 }
 
 func init() {

@@ -2,7 +2,6 @@ package estimators
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/gradbench/gradbench/estimators/dist"
@@ -204,29 +203,9 @@ func (e *DisARM) EstimateMinibatch(grads []float64, ps []dist.Distribution, f Mi
 		return Cost{}, err
 	}
 	return e.mb.pairs(grads, ps, f, n, func(bp dist.Binary, b1, b2, _ []float64) {
-		for k := range b1 {
-			u := rng.Float64()
-			th := sigmoidF(bp.LogitAt(k))
-			b1[k], b2[k] = 0, 0
-			if u < th {
-				b1[k] = 1
-			}
-			if 1-u < th {
-				b2[k] = 1
-			}
-		}
+		disarmPair(bp, b1, b2, rng)
 	}, func(bp dist.Binary, fb1, fb2, n float64, b1, b2, _, g []float64) {
-		w := 0.5 * (fb1 - fb2) / n
-		for k := range g {
-			g[k] = 0
-			if b1[k] != b2[k] {
-				sk := sigmoidF(math.Abs(bp.LogitAt(k)))
-				if b2[k] == 1 {
-					sk = -sk
-				}
-				g[k] = w * sk
-			}
-		}
+		disarmLogitGrad(bp, g, b1, b2, 0.5*(fb1-fb2)/n)
 	}), nil
 }
 
@@ -237,18 +216,7 @@ func (e *ARM) EstimateMinibatch(grads []float64, ps []dist.Distribution, f Minib
 		return Cost{}, err
 	}
 	return e.mb.pairs(grads, ps, f, n, func(bp dist.Binary, b1, b2, us []float64) {
-		for k := range b1 {
-			u := rng.Float64()
-			a := bp.LogitAt(k)
-			us[k] = u
-			b1[k], b2[k] = 0, 0
-			if u > sigmoidF(-a) {
-				b1[k] = 1
-			}
-			if u < sigmoidF(a) {
-				b2[k] = 1
-			}
-		}
+		armPair(bp, us, b1, b2, rng)
 	}, func(_ dist.Binary, fb1, fb2, n float64, _, _, us, g []float64) {
 		w := (fb1 - fb2) / n
 		for k, u := range us {

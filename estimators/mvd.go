@@ -20,7 +20,8 @@ type MVD struct {
 	// Coupled makes each pair (x⁺, x⁻) share randomness.
 	Coupled bool
 
-	xp, xm []float64
+	xp, xm    []float64 // the points of a chunk of pairs
+	c, fp, fm []float64 // their constants and values
 }
 
 // Info describes the estimator.
@@ -40,22 +41,49 @@ func (e *MVD) Info() Info {
 
 // Estimate writes the n-sample estimate into grad.
 func (e *MVD) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
+	checkGrad(grad, p)
+	return e.Replicate(grad, p, f, n, 1, rng)
+}
+
+// Replicate writes R estimates into dst (see Replicator). The pairs of up
+// to 256 samples (of one or more replications) are drawn first, then
+// evaluated with one Values call for the positive and one for the
+// negative points when f is an objective.Batch.
+func (e *MVD) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+	checkRows(dst, p, R)
 	mv, ok := p.(dist.MeasureValued)
 	if !ok || n < 1 {
 		return Cost{}, Check(e.Info(), p, f, n)
 	}
-	checkGrad(grad, p)
-	d := p.Dim()
-	e.xp, e.xm = grow(e.xp, d), grow(e.xm, d)
-	zero(grad)
-	for range n {
-		for j := range grad {
-			c := mv.MVDSample(e.xp, e.xm, j, e.Coupled, rng)
-			grad[j] += c * (f.Value(e.xp) - f.Value(e.xm))
+	d, P := p.Dim(), p.NumParams()
+	// A chunk holds the pairs of m samples: m·P pairs of points.
+	m := max(1, min(256, 4096/(P*max(d, 1))))
+	e.xp, e.xm = grow(e.xp, m*P*d), grow(e.xm, m*P*d)
+	e.c, e.fp, e.fm = grow(e.c, m*P), grow(e.fp, m*P), grow(e.fm, m*P)
+	zero(dst)
+	inv := 1 / float64(n)
+	for done := 0; done < n*R; {
+		k := min(m, n*R-done) // samples in this chunk; sample t is replication (done+t)/n
+		for t := range k * P {
+			j := t % P
+			e.c[t] = mv.MVDSample(e.xp[t*d:(t+1)*d:(t+1)*d], e.xm[t*d:(t+1)*d:(t+1)*d], j, e.Coupled, rng)
 		}
+		values(f, e.fp[:k*P], e.xp[:k*P*d], d)
+		values(f, e.fm[:k*P], e.xm[:k*P*d], d)
+		for t := range k {
+			r := (done + t) / n
+			row := dst[r*P : (r+1)*P : (r+1)*P]
+			for j := range row {
+				u := t*P + j
+				row[j] += e.c[u] * (e.fp[u] - e.fm[u])
+			}
+			if (done+t+1)%n == 0 {
+				scale(inv, row)
+			}
+		}
+		done += k
 	}
-	scale(1/float64(n), grad)
-	return Cost{F: 2 * len(grad) * n}, nil
+	return Cost{F: 2 * P * n * R}, nil
 }
 
 func init() {

@@ -68,6 +68,37 @@ func (e *Pathwise) Estimate(grad []float64, p dist.Distribution, f objective.Obj
 	return Cost{Grad: n}, nil
 }
 
+// Replicate writes R estimates into dst (see Replicator). With batched
+// family and objective, the noise, points and gradients of a group of
+// replications are drawn and evaluated in one call each.
+func (e *Pathwise) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+	checkRows(dst, p, R)
+	bp, ok := p.(dist.BatchReparameterized)
+	bf, ok2 := f.(objective.BatchDifferentiable)
+	d, P := p.Dim(), p.NumParams()
+	G := groupSize(n, d, R)
+	if !ok || !ok2 || G == 0 {
+		return replicateLoop(e, dst, p, f, n, R, rng)
+	}
+	e.eps, e.x, e.gx = grow(e.eps, G*n*d), grow(e.x, G*n*d), grow(e.gx, G*n*d)
+	inv := 1 / float64(n)
+	for r0 := 0; r0 < R; r0 += G {
+		g := min(G, R-r0)
+		k := g * n * d
+		eps, x, gx := e.eps[:k], e.x[:k], e.gx[:k]
+		bp.NoiseN(eps, rng)
+		bp.TransformN(x, eps)
+		bf.Grads(gx, x)
+		for r := range g {
+			row := dst[(r0+r)*P : (r0+r+1)*P : (r0+r+1)*P]
+			zero(row)
+			bp.PathVJPN(row, eps[r*n*d:(r+1)*n*d], gx[r*n*d:(r+1)*n*d])
+			scale(inv, row)
+		}
+	}
+	return Cost{Grad: n * R}, nil
+}
+
 func init() {
 	Register("pathwise", func(*Options) (Estimator, error) { return &Pathwise{}, nil })
 }

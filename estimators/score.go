@@ -16,6 +16,7 @@ import (
 type Score struct {
 	x, s   []float64
 	xs, fs []float64 // batch buffers
+	smp    samples
 }
 
 // Info describes the score-function estimator.
@@ -64,6 +65,32 @@ func (e *Score) Estimate(grad []float64, p dist.Distribution, f objective.Object
 	}
 	scale(1/float64(n), grad)
 	return Cost{F: n}, nil
+}
+
+// Replicate writes R estimates into dst (see Replicator). With batched
+// family and objective, the samples and values of a group of replications
+// are drawn and evaluated in one call each.
+func (e *Score) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+	checkRows(dst, p, R)
+	bp, ok := p.(dist.BatchScorer)
+	_, ok2 := f.(objective.Batch)
+	d, P := p.Dim(), p.NumParams()
+	G := groupSize(n, d, R)
+	if !ok || !ok2 || G == 0 || n < 1 {
+		return replicateLoop(e, dst, p, f, n, R, rng)
+	}
+	inv := 1 / float64(n)
+	for r0 := 0; r0 < R; r0 += G {
+		g := min(G, R-r0)
+		xs, fs := e.smp.draw(p, f, g*n, d, rng)
+		for r := range g {
+			row := dst[(r0+r)*P : (r0+r+1)*P : (r0+r+1)*P]
+			zero(row)
+			bp.ScoreVJPN(row, xs[r*n*d:(r+1)*n*d], fs[r*n:(r+1)*n])
+			scale(inv, row)
+		}
+	}
+	return Cost{F: n * R}, nil
 }
 
 func init() {

@@ -16,8 +16,9 @@ import (
 // with f_i = f(x_i), s_i = ∇θ log p(x_i;θ). The baseline of sample i is
 // independent of x_i, so the estimate is unbiased. It needs n ≥ 2.
 type ScoreLOO struct {
-	mb         minibatchScratch
-	x, s, sumS []float64
+	mb      minibatchScratch
+	smp     samples
+	s, sumS []float64
 }
 
 // Info describes the estimator.
@@ -41,21 +42,31 @@ func (e *ScoreLOO) Estimate(grad []float64, p dist.Distribution, f objective.Obj
 		return Cost{}, Check(e.Info(), p, f, n)
 	}
 	checkGrad(grad, p)
-	np := p.NumParams()
-	e.x, e.s = grow(e.x, p.Dim()), grow(e.s, np)
-	e.sumS = grow(e.sumS, np)
+	xs, fs := e.smp.draw(p, f, n, p.Dim(), rng)
+	e.fromSamples(grad, p, xs, fs)
+	return Cost{F: n}, nil
+}
+
+// Replicate writes R estimates into dst (see Replicator), drawing the
+// samples of a group of replications together.
+func (e *ScoreLOO) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+	checkRows(dst, p, R)
+	if n < 2 {
+		return Cost{}, Check(e.Info(), p, f, n)
+	}
+	return replicateSamples(e, &e.smp, dst, p, f, n, R, rng), nil
+}
+
+func (e *ScoreLOO) fromSamples(grad []float64, p dist.Distribution, xs, fs []float64) {
+	np, d, n := p.NumParams(), p.Dim(), len(fs)
+	e.s, e.sumS = grow(e.s, np), grow(e.sumS, np)
 	zero(grad) // accumulates Σ (f_i − c) s_i
 	zero(e.sumS)
-	c, sumF := 0.0, 0.0
-	for i := range n {
-		p.Rand(e.x, rng)
-		fx := f.Value(e.x)
-		if i == 0 {
-			c = fx
-		}
+	c, sumF := fs[0], 0.0
+	for i, fx := range fs {
 		w := fx - c
 		sumF += w
-		p.Score(e.s, e.x)
+		p.Score(e.s, xs[i*d:(i+1)*d:(i+1)*d])
 		for j, sj := range e.s {
 			grad[j] += w * sj
 			e.sumS[j] += sj
@@ -66,7 +77,6 @@ func (e *ScoreLOO) Estimate(grad []float64, p dist.Distribution, f objective.Obj
 	for j := range grad {
 		grad[j] = (grad[j] - mean*e.sumS[j]) * inv
 	}
-	return Cost{F: n}, nil
 }
 
 func init() {

@@ -28,7 +28,8 @@ type ScoreMA struct {
 	b      float64
 	init   bool
 	frozen bool // a Snapshot: the baseline is never updated
-	x, s   []float64
+	s      []float64
+	smp    samples
 }
 
 // NewScoreMA returns a score+ma estimator with the given decay, or an error if
@@ -93,14 +94,30 @@ func (e *ScoreMA) Estimate(grad []float64, p dist.Distribution, f objective.Obje
 		return Cost{}, Check(e.Info(), p, f, n)
 	}
 	checkGrad(grad, p)
-	e.x, e.s = grow(e.x, p.Dim()), grow(e.s, p.NumParams())
+	xs, fs := e.smp.draw(p, f, n, p.Dim(), rng)
+	e.fromSamples(grad, p, xs, fs)
+	return Cost{F: n}, nil
+}
+
+// Replicate writes R estimates into dst (see Replicator), drawing the
+// samples of a group of replications together; the baseline moves after
+// each replication, as after each Estimate.
+func (e *ScoreMA) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+	checkRows(dst, p, R)
+	if n < 1 {
+		return Cost{}, Check(e.Info(), p, f, n)
+	}
+	return replicateSamples(e, &e.smp, dst, p, f, n, R, rng), nil
+}
+
+func (e *ScoreMA) fromSamples(grad []float64, p dist.Distribution, xs, fs []float64) {
+	d, n := p.Dim(), len(fs)
+	e.s = grow(e.s, p.NumParams())
 	zero(grad)
 	sum := 0.0
-	for range n {
-		p.Rand(e.x, rng)
-		fx := f.Value(e.x)
+	for i, fx := range fs {
 		sum += fx
-		p.Score(e.s, e.x)
+		p.Score(e.s, xs[i*d:(i+1)*d:(i+1)*d])
 		w := fx - e.b
 		for j, sj := range e.s {
 			grad[j] += w * sj
@@ -115,7 +132,6 @@ func (e *ScoreMA) Estimate(grad []float64, p dist.Distribution, f objective.Obje
 	default:
 		e.b, e.init = mean, true
 	}
-	return Cost{F: n}, nil
 }
 
 func init() {

@@ -34,8 +34,8 @@ type ScoreOptimal struct {
 	pastNum, pastDen []float64
 	frozen           bool      // a Snapshot: the running sums are never updated
 	sumNum, sumDen   []float64 // the batch's sums
-	fs, x            []float64 // f_i, then x
 	s                []float64 // n×P scores
+	smp              samples
 	loo              looRatios
 }
 
@@ -104,24 +104,38 @@ func (e *ScoreOptimal) Estimate(grad []float64, p dist.Distribution, f objective
 		return Cost{}, Check(e.Info(), p, f, n)
 	}
 	checkGrad(grad, p)
-	np := p.NumParams()
+	xs, fs := e.smp.draw(p, f, n, p.Dim(), rng)
+	e.fromSamples(grad, p, xs, fs)
+	return Cost{F: n}, nil
+}
+
+// Replicate writes R estimates into dst (see Replicator), drawing the
+// samples of a group of replications together; the running sums take in
+// each replication after its estimate, as after each Estimate.
+func (e *ScoreOptimal) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+	checkRows(dst, p, R)
+	if n < 1 {
+		return Cost{}, Check(e.Info(), p, f, n)
+	}
+	return replicateSamples(e, &e.smp, dst, p, f, n, R, rng), nil
+}
+
+func (e *ScoreOptimal) fromSamples(grad []float64, p dist.Distribution, xs, fs []float64) {
+	np, d, n := p.NumParams(), p.Dim(), len(fs)
 	if len(e.pastNum) != np {
 		// First call, after Reset, or a family with another parameter count.
 		e.pastNum, e.pastDen = grow(e.pastNum, np), grow(e.pastDen, np)
 		zero(e.pastNum)
 		zero(e.pastDen)
 	}
-	e.x, e.fs, e.s = grow(e.x, p.Dim()), grow(e.fs, n), grow(e.s, n*np)
+	e.s = grow(e.s, n*np)
 	e.loo.resize(n, np)
 	e.sumNum, e.sumDen = grow(e.sumNum, np), grow(e.sumDen, np)
 	zero(e.sumNum)
 	zero(e.sumDen)
-	for i := range n {
-		p.Rand(e.x, rng)
-		fx := f.Value(e.x)
-		e.fs[i] = fx
+	for i, fx := range fs {
 		s := e.s[i*np : (i+1)*np]
-		p.Score(s, e.x)
+		p.Score(s, xs[i*d:(i+1)*d:(i+1)*d])
 		num, den := e.loo.num[i*np:(i+1)*np], e.loo.den[i*np:(i+1)*np]
 		for j, sj := range s {
 			s2 := sj * sj
@@ -133,7 +147,7 @@ func (e *ScoreOptimal) Estimate(grad []float64, p dist.Distribution, f objective
 	}
 	b := e.loo.ratios(n, np, e.pastNum, e.pastDen, 0)
 	zero(grad)
-	for i, fx := range e.fs {
+	for i, fx := range fs {
 		s, bi := e.s[i*np:(i+1)*np], b[i*np:(i+1)*np]
 		for j, sj := range s {
 			grad[j] += (fx - bi[j]) * sj
@@ -141,13 +155,12 @@ func (e *ScoreOptimal) Estimate(grad []float64, p dist.Distribution, f objective
 	}
 	scale(1/float64(n), grad)
 	if e.frozen {
-		return Cost{F: n}, nil
+		return
 	}
 	for j := range np {
 		e.pastNum[j] = e.Decay*e.pastNum[j] + e.sumNum[j]
 		e.pastDen[j] = e.Decay*e.pastDen[j] + e.sumDen[j]
 	}
-	return Cost{F: n}, nil
 }
 
 func init() {

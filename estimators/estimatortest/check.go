@@ -204,6 +204,15 @@ func run(e estimators.Estimator, fx Fixture, n, reps int, rng *rand.Rand, visit 
 	return nil
 }
 
+// replicateReps is the number of estimates the kit compares between
+// Replicate and successive Estimate calls: more than one chunk of 256.
+const replicateReps = 300
+
+func isReplicator(e estimators.Estimator) bool {
+	_, ok := e.(estimators.Replicator)
+	return ok
+}
+
 func fixtureRNG(fx Fixture) *rand.Rand {
 	h := fnv.New64a()
 	h.Write([]byte(fx.Name))
@@ -310,6 +319,40 @@ func checkFixture(t *testing.T, newEst func(*testing.T) estimators.Estimator, fx
 		t.Errorf("after Reset, the same seed gives different estimates")
 	case !info.Stateful && !same(first, again):
 		t.Errorf("Info().Stateful is false, but estimates depend on earlier calls")
+	}
+
+	// Batched replications: estimators.Replicate (the estimator's
+	// Replicate, or the loop over Estimate) gives bit for bit the
+	// estimates of successive Estimate calls, and their total cost, across
+	// the chunk boundaries of batched paths.
+	repR := min(replicateReps, fx.R)
+	var loop []float64
+	var loopCost estimators.Cost
+	if err := run(newEst(t), fx, n, repR, fixtureRNG(fx), func(_ int, g []float64, c estimators.Cost) {
+		loop = append(loop, g...)
+		loopCost.F += c.F
+		loopCost.Grad += c.Grad
+	}); err != nil {
+		t.Fatalf("Estimate: %v", err)
+	}
+	batch := make([]float64, repR*np)
+	re := newEst(t)
+	c, err := estimators.Replicate(re, batch, fx.P, fx.F, n, repR, fixtureRNG(fx))
+	switch {
+	case err != nil:
+		t.Errorf("Replicate: %v", err)
+	case !same(loop, batch):
+		t.Errorf("Replicate of %d estimates differs from %d successive Estimate calls (%T implements Replicator: %v)", repR, repR, re, isReplicator(re))
+	case c != loopCost:
+		t.Errorf("Replicate reports cost %+v, successive Estimate calls %+v", c, loopCost)
+	}
+	repRNG := fixtureRNG(fx)
+	if a := testing.AllocsPerRun(5, func() {
+		if _, err := estimators.Replicate(re, batch, fx.P, fx.F, n, repR, repRNG); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("Replicate allocates %v times per call in steady state, want 0", a)
 	}
 
 	// Checkpoints and snapshots.

@@ -71,7 +71,9 @@ func (a *accumulator) resize(np int) {
 	a.n, a.nonfinite, a.evalsF, a.evalsGrad = 0, 0, 0, 0
 }
 
-// run draws count estimates into the accumulator. An estimate with any
+// run draws count estimates into the accumulator, chunk estimates at a time
+// through estimators.Replicate (the estimator's batched replications, or
+// the loop over Estimate). An estimate with any
 // non-finite component is counted and left out of every component's sums.
 // It allocates nothing.
 func (a *accumulator) run(est estimators.Estimator, p dist.Distribution, f objective.Objective, n, count int, rng *rand.Rand) error {
@@ -79,14 +81,12 @@ func (a *accumulator) run(est estimators.Estimator, p dist.Distribution, f objec
 	var evalsF, evalsGrad int64
 	for done := 0; done < count; {
 		m := min(chunk, count-done)
-		for i := range m {
-			c, err := est.Estimate(a.buf[i*np:(i+1)*np:(i+1)*np], p, f, n, rng)
-			if err != nil {
-				return err
-			}
-			evalsF += int64(c.F)
-			evalsGrad += int64(c.Grad)
+		c, err := estimators.Replicate(est, a.buf[:m*np], p, f, n, m, rng)
+		if err != nil {
+			return err
 		}
+		evalsF += int64(c.F)
+		evalsGrad += int64(c.Grad)
 		a.absorb(m)
 		done += m
 	}
