@@ -28,9 +28,11 @@ lint:
 unit:
 	$(GO) test -count=1 -timeout 20m ./...
 
-## bench: ns/sample of every estimator beside a hand-written loop.
+## bench: ns/sample of every estimator beside a hand-written loop, and ns per
+## estimate through the sweep runner beside a hand-written loop with the same
+## statistics (BenchmarkSweepLimit: pathwise, score, mvd at n = 1, 10, 1000).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./estimators/...
+	$(GO) test -run '^$$' -bench . -benchmem ./estimators/... ./experiments/sweep/
 
 ## bench-openblas: one Gaussian- and Bernoulli-VAE training step with gonum's BLAS and
 ## with OpenBLAS (cgo, gonum.org/v1/netlib; needs gcc and libopenblas-dev),

@@ -62,23 +62,30 @@ func (e *MVD) Replicate(dst []float64, p dist.Distribution, f objective.Objectiv
 	e.c, e.fp, e.fm = grow(e.c, m*P), grow(e.fp, m*P), grow(e.fm, m*P)
 	zero(dst)
 	inv := 1 / float64(n)
+	r, i := 0, 0 // the replication and the sample within it of the chunk's first sample
 	for done := 0; done < n*R; {
-		k := min(m, n*R-done) // samples in this chunk; sample t is replication (done+t)/n
-		for t := range k * P {
-			j := t % P
-			e.c[t] = mv.MVDSample(e.xp[t*d:(t+1)*d:(t+1)*d], e.xm[t*d:(t+1)*d:(t+1)*d], j, e.Coupled, rng)
+		k := min(m, n*R-done)
+		if bm, ok := mv.(dist.BatchMeasureValued); ok {
+			bm.MVDSampleN(e.xp[:k*P*d], e.xm[:k*P*d], e.c[:k*P], e.Coupled, rng)
+		} else {
+			for t := range k {
+				for j := range P {
+					u := t*P + j
+					e.c[u] = mv.MVDSample(e.xp[u*d:(u+1)*d:(u+1)*d], e.xm[u*d:(u+1)*d:(u+1)*d], j, e.Coupled, rng)
+				}
+			}
 		}
 		values(f, e.fp[:k*P], e.xp[:k*P*d], d)
 		values(f, e.fm[:k*P], e.xm[:k*P*d], d)
 		for t := range k {
-			r := (done + t) / n
 			row := dst[r*P : (r+1)*P : (r+1)*P]
+			c, fp, fm := e.c[t*P:(t+1)*P], e.fp[t*P:(t+1)*P], e.fm[t*P:(t+1)*P]
 			for j := range row {
-				u := t*P + j
-				row[j] += e.c[u] * (e.fp[u] - e.fm[u])
+				row[j] += c[j] * (fp[j] - fm[j])
 			}
-			if (done+t+1)%n == 0 {
+			if i++; i == n {
 				scale(inv, row)
+				r, i = r+1, 0
 			}
 		}
 		done += k

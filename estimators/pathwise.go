@@ -89,6 +89,10 @@ func (e *Pathwise) Replicate(dst []float64, p dist.Distribution, f objective.Obj
 		bp.NoiseN(eps, rng)
 		bp.TransformN(x, eps)
 		bf.Grads(gx, x)
+		if gp, ok := bp.(dist.GroupReparameterized); ok {
+			gp.PathMeans(dst[r0*P:(r0+g)*P], eps, gx, n)
+			continue
+		}
 		for r := range g {
 			row := dst[(r0+r)*P : (r0+r+1)*P : (r0+r+1)*P]
 			zero(row)

@@ -58,17 +58,22 @@ func checkRows(dst []float64, p dist.Distribution, R int) {
 }
 
 // groupSize returns how many replications of n samples of dimension d a
-// batched Replicate draws at once (at most R, and 4096 values when more
-// than one), or 0 if one replication is already larger than that (or n <
+// batched Replicate draws at once (at most R, and groupValues values when
+// more than one), or 0 if one replication is already larger than that (or n <
 // 1): then each replication goes through Estimate, whose own batches cover
 // it (or whose error is returned).
 func groupSize(n, d, R int) int {
 	per := n * max(d, 1)
-	if per < 1 || per > 4096 {
+	if per < 1 || per > groupValues {
 		return 0
 	}
-	return max(1, min(R, 4096/per))
+	return max(1, min(R, groupValues/per))
 }
+
+// groupValues is the number of sample values a batched Replicate draws at
+// once: with their values of f, and gradients or noise, they stay in the
+// L1 cache.
+const groupValues = 1024
 
 // samples is scratch for the batched replications of score-function
 // estimators: the draws x of a group of replications and their values.

@@ -83,6 +83,10 @@ func (e *Score) Replicate(dst []float64, p dist.Distribution, f objective.Object
 	for r0 := 0; r0 < R; r0 += G {
 		g := min(G, R-r0)
 		xs, fs := e.smp.draw(p, f, g*n, d, rng)
+		if gp, ok := bp.(dist.GroupScorer); ok {
+			gp.ScoreMeans(dst[r0*P:(r0+g)*P], xs, fs, n)
+			continue
+		}
 		for r := range g {
 			row := dst[(r0+r)*P : (r0+r+1)*P : (r0+r+1)*P]
 			zero(row)

@@ -28,6 +28,37 @@ func (Normal) PathVJPN(dst, eps, v []float64) {
 	dst[0], dst[1] = g0, g1
 }
 
+// PathMeans writes, for every group of n rows, the means of v[i] and of
+// v[i] ε[i] (see GroupReparameterized).
+func (Normal) PathMeans(dst, eps, v []float64, n int) {
+	v = v[:len(eps)]
+	inv := 1 / float64(n)
+	for r, i := 0, 0; i+n <= len(eps); r, i = r+1, i+n {
+		var g0, g1 float64
+		for k := i; k < i+n; k++ {
+			g0 += v[k]
+			g1 += v[k] * eps[k]
+		}
+		dst[2*r], dst[2*r+1] = g0*inv, g1*inv
+	}
+}
+
+// ScoreMeans writes, for every group of n rows, the mean of w[i] ∇θ log
+// p(x[i]) (see GroupScorer).
+func (nm Normal) ScoreMeans(dst, x, w []float64, n int) {
+	w = w[:len(x)]
+	inv := 1 / float64(n)
+	for r, i := 0, 0; i+n <= len(x); r, i = r+1, i+n {
+		var g0, g1 float64
+		for k := i; k < i+n; k++ {
+			z := (x[k] - nm.Mu) / nm.Sigma
+			g0 += w[k] * (z / nm.Sigma)
+			g1 += w[k] * ((z*z - 1) / nm.Sigma)
+		}
+		dst[2*r], dst[2*r+1] = g0*inv, g1*inv
+	}
+}
+
 // RandN draws len(x) samples.
 func (n Normal) RandN(x []float64, rng *rand.Rand) {
 	for i := range x {

@@ -159,6 +159,39 @@ type BatchReparameterized interface {
 	PathVJPN(dst, eps, v []float64)
 }
 
+// BatchMeasureValued is a MeasureValued family that draws the pairs of many
+// samples per call.
+type BatchMeasureValued interface {
+	MeasureValued
+	// MVDSampleN draws the pairs of len(c)/NumParams samples: pair u = t·P
+	// + j (sample t, parameter j) into rows u of xp and xm and its constant
+	// into c[u], consuming rng and rounding as MVDSample calls for t = 0,
+	// 1, … and, within each, j = 0 … P − 1 would.
+	MVDSampleN(xp, xm, c []float64, coupled bool, rng *rand.Rand)
+}
+
+// GroupReparameterized is a BatchReparameterized family that also averages
+// the path VJPs of groups of rows in one call: the batched replications of
+// a sweep, n samples per estimate.
+type GroupReparameterized interface {
+	BatchReparameterized
+	// PathMeans writes into row r of dst (NumParams values per row) the
+	// mean over rows i = rn … rn + n − 1 of (∂x_i/∂θ)ᵀ v_i, rounding as
+	// zeroing the row, PathVJPN over its rows and multiplying by 1/n
+	// would.
+	PathMeans(dst, eps, v []float64, n int)
+}
+
+// GroupScorer is a BatchScorer that also averages the weighted scores of
+// groups of rows in one call, as GroupReparameterized does.
+type GroupScorer interface {
+	BatchScorer
+	// ScoreMeans writes into row r of dst the mean over rows i = rn … rn +
+	// n − 1 of w[i] ∇θ log p(x_i;θ), rounding as zeroing the row,
+	// ScoreVJPN over its rows and multiplying by 1/n would.
+	ScoreMeans(dst, x, w []float64, n int)
+}
+
 // BatchScorer is a family that draws samples and accumulates weighted
 // scores for many samples per call (rows as in BatchReparameterized).
 type BatchScorer interface {

@@ -106,6 +106,16 @@ func (n Normal) MVDSample(xp, xm []float64, j int, coupled bool, rng *rand.Rand)
 	return 1 / n.Sigma
 }
 
+// MVDSampleN draws the pairs of len(c)/2 samples (see BatchMeasureValued).
+func (n Normal) MVDSampleN(xp, xm, c []float64, coupled bool, rng *rand.Rand) {
+	c0, c1 := 1/(n.Sigma*math.Sqrt(2*math.Pi)), 1/n.Sigma
+	for u := 0; u+1 < len(c); u += 2 {
+		xp[u], xm[u] = normalMVD(n.Mu, n.Sigma, 0, coupled, rng)
+		xp[u+1], xm[u+1] = normalMVD(n.Mu, n.Sigma, 1, coupled, rng)
+		c[u], c[u+1] = c0, c1
+	}
+}
+
 // normalMVD draws the positive and negative samples of the measure-valued
 // derivative of N(mu, sigma²) for parameter j (0: mu, 1: sigma).
 //

@@ -1,6 +1,8 @@
 package sweep
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -89,5 +91,138 @@ func TestAccumulatorAllocs(t *testing.T) {
 		}
 	}); a != 0 {
 		t.Errorf("%v allocations per block of estimates, want 0", a)
+	}
+}
+
+// handStats accumulates the shifted sums of a hand-written loop's
+// estimates: per component Σy and Σy², y = estimate − the first estimate,
+// enough for the mean and the variance the runner reports.
+type handStats struct {
+	shift, s1, s2 [2]float64
+	n             int
+}
+
+func (h *handStats) add(g0, g1 float64) {
+	if h.n == 0 {
+		h.shift = [2]float64{g0, g1}
+	}
+	y0, y1 := g0-h.shift[0], g1-h.shift[1]
+	h.s1[0] += y0
+	h.s2[0] += y0 * y0
+	h.s1[1] += y1
+	h.s2[1] += y1 * y1
+	h.n++
+}
+
+// handLoops are hand-written loops computing R n-sample estimates of the
+// gradient of E (x − k)² under N(μ, σ²) with respect to (μ, σ), as the
+// named estimators define them, with their statistics: no interfaces, no
+// buffers, everything inlined (μ, σ and k are arguments, as they are
+// data to the runner, so that the compiler cannot fold them).
+var handLoops = map[string]func(mu, sigma, k float64, n, R int, rng *rand.Rand) handStats{
+	"pathwise": func(mu, sigma, k float64, n, R int, rng *rand.Rand) (h handStats) {
+		for range R {
+			var g0, g1 float64
+			for range n {
+				e := rng.NormFloat64()
+				g := 2 * (mu + sigma*e - k)
+				g0 += g
+				g1 += g * e
+			}
+			h.add(g0/float64(n), g1/float64(n))
+		}
+		return h
+	},
+	"score": func(mu, sigma, k float64, n, R int, rng *rand.Rand) (h handStats) {
+		for range R {
+			var g0, g1 float64
+			for range n {
+				x := mu + sigma*rng.NormFloat64()
+				f := (x - k) * (x - k)
+				z := (x - mu) / sigma
+				g0 += f * (z / sigma)
+				g1 += f * ((z*z - 1) / sigma)
+			}
+			h.add(g0/float64(n), g1/float64(n))
+		}
+		return h
+	},
+	"mvd": func(mu, sigma, k float64, n, R int, rng *rand.Rand) (h handStats) {
+		c0, c1 := 1/(sigma*math.Sqrt(2*math.Pi)), 1/sigma
+		f := func(x float64) float64 { return (x - k) * (x - k) }
+		for range R {
+			var g0, g1 float64
+			for range n {
+				// μ: mu ± sigma w, w Rayleigh, coupled.
+				w := math.Sqrt(-2 * math.Log1p(-rng.Float64()))
+				g0 += c0 * (f(mu+sigma*w) - f(mu-sigma*w))
+				// σ: double-sided Maxwell m against m u, coupled.
+				a, b, c := rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()
+				m := math.Sqrt(a*a + b*b + c*c)
+				if rng.Uint64()&1 == 0 {
+					m = -m
+				}
+				g1 += c1 * (f(mu+sigma*m) - f(mu+sigma*m*rng.Float64()))
+			}
+			h.add(g0/float64(n), g1/float64(n))
+		}
+		return h
+	},
+}
+
+// BenchmarkSweepLimit compares the runner's time per estimate (a
+// replication block run by a worker: generator, reset, batched
+// replications, the statistics of every estimate, moments) with a
+// hand-written loop that computes the same estimates and accumulates their
+// means and variances, for pathwise, score and mvd at n = 1, 10 and 1000
+// on N(1, 1) and (x − 1)². The ratio metric is runner/hand; the budgets
+// are 1.5 at n = 1 and 1.2 at n = 1000.
+func BenchmarkSweepLimit(b *testing.B) {
+	for _, name := range []string{"pathwise", "score", "mvd"} {
+		for _, n := range []int{1, 10, 1000} {
+			b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {
+				R := max(100, 100000/n) // 10⁵ samples per block, at least 100 estimates
+				job := overheadCell(b, name)
+				job.cell.N = n
+				sw := &spec.Sweep{Replications: R, Block: R}
+				w := &worker{seed: 1, sw: sw, est: map[string]estimators.Estimator{}}
+				hand := handLoops[name]
+				rng := rand.New(rand.NewPCG(1, 2))
+				var tHand, tRunner time.Duration
+				var sink float64
+				handLoop := func() {
+					t0 := time.Now()
+					h := hand(1, 1, 1, n, R, rng)
+					tHand += time.Since(t0)
+					sink += h.s2[0]
+				}
+				runLoop := func() {
+					t0 := time.Now()
+					job.next = 0
+					if err := w.run(unit{job, 0}); err != nil {
+						b.Fatal(err)
+					}
+					tRunner += time.Since(t0)
+				}
+				i := 0
+				for b.Loop() {
+					// Alternate the order to cancel its effects.
+					if i++; i%2 == 0 {
+						handLoop()
+						runLoop()
+					} else {
+						runLoop()
+						handLoop()
+					}
+				}
+				if math.IsNaN(sink) {
+					b.Fatal("hand-written loop: NaN")
+				}
+				est := float64(b.N * R)
+				b.ReportMetric(float64(tHand.Nanoseconds())/est, "hand-ns/est")
+				b.ReportMetric(float64(tRunner.Nanoseconds())/est, "runner-ns/est")
+				b.ReportMetric(float64(tRunner)/float64(tHand), "ratio")
+			})
+		}
 	}
 }
