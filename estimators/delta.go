@@ -208,6 +208,15 @@ func (e *Delta) Replicate(dst []float64, p dist.Distribution, f objective.Object
 	return total, nil
 }
 
+// Supports refuses hessian = full on a family with dependent coordinates
+// when f has a full Hessian (see Supporter).
+func (e *Delta) Supports(p dist.Distribution, f objective.Objective, n int) error {
+	if _, dense := f.(objective.Hessian); e.FullHessian && dense && !independentCoordinates(p) {
+		return Unsupported("delta", "hessian = full needs a family with independent coordinates; those of %s are dependent, and the off-diagonal terms' expectation needs their covariances", p.Name())
+	}
+	return nil
+}
+
 // expand checks that the estimator can handle p, f and n and computes the
 // control variate about the mean a and the gradient G of its expectation.
 func (e *Delta) expand(p dist.Distribution, f objective.Objective, n int) error {
@@ -217,8 +226,8 @@ func (e *Delta) expand(p dist.Distribution, f objective.Objective, n int) error 
 	if !ok || !ok2 || (e.Pathwise && !ok3) || n < 1 {
 		return Check(e.Info(), p, f, n)
 	}
-	if _, dense := f.(objective.Hessian); e.FullHessian && dense && !independentCoordinates(p) {
-		return Unsupported("delta", "hessian = full needs a family with independent coordinates; those of %s are dependent, and the off-diagonal terms' expectation needs their covariances", p.Name())
+	if err := e.Supports(p, f, n); err != nil {
+		return err
 	}
 	e.cf, e.rp = cf, rp
 	d, np := p.Dim(), p.NumParams()

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 
 	"github.com/gradbench/gradbench/estimators/dist"
 	"github.com/gradbench/gradbench/estimators/objective"
@@ -50,22 +49,6 @@ const (
 	// objective.HessVec (second derivatives along a direction).
 	NeedsCurvatureProducts
 )
-
-var needNames = []string{"reparam", "grad f", "hessian f", "finite", "mvd", "moments", "binary", "relaxed", "relaxed|b", "hessian·v f"}
-
-// String lists the capabilities, e.g. "reparam+grad f", or "-" for none.
-func (n Needs) String() string {
-	var parts []string
-	for i, name := range needNames {
-		if n&(1<<i) != 0 {
-			parts = append(parts, name)
-		}
-	}
-	if len(parts) == 0 {
-		return "-"
-	}
-	return strings.Join(parts, "+")
-}
 
 // Info describes an estimator: what it is, what it needs and what it costs.
 type Info struct {
@@ -125,79 +108,6 @@ var ErrUnsupported = errors.New("unsupported")
 // estimator and says why.
 func Unsupported(name, format string, args ...any) error {
 	return fmt.Errorf("%s: %w: %s", name, ErrUnsupported, fmt.Sprintf(format, args...))
-}
-
-// Check reports whether an estimator with the given info can handle family
-// p, objective f (nil skips the objective checks) and n samples, returning an
-// ErrUnsupported error that says why not.
-func Check(info Info, p dist.Distribution, f objective.Objective, n int) error {
-	if minN := max(info.MinSamples, 1); n < minN {
-		return Unsupported(info.Name, "needs n ≥ %d samples, got %d", minN, n)
-	}
-	if err := CheckFamily(info, p); err != nil {
-		return err
-	}
-	if f == nil {
-		return nil
-	}
-	if info.Needs&NeedsGrad != 0 {
-		if _, ok := f.(objective.Differentiable); !ok {
-			return Unsupported(info.Name, "objective %s is not differentiable", f.Name())
-		}
-	}
-	if info.Needs&NeedsCurvature != 0 {
-		if _, ok := f.(objective.Curved); !ok {
-			return Unsupported(info.Name, "objective %s has no second derivative", f.Name())
-		}
-	}
-	if info.Needs&NeedsCurvatureProducts != 0 {
-		_, curved := f.(objective.Curved)
-		if _, hv := f.(objective.HessVec); !curved && !hv {
-			return Unsupported(info.Name, "objective %s has no second derivative", f.Name())
-		}
-	}
-	return nil
-}
-
-// CheckFamily reports whether an estimator with the given info can handle
-// family p, whatever the objective.
-func CheckFamily(info Info, p dist.Distribution) error {
-	if info.Needs&NeedsReparam != 0 {
-		if _, ok := p.(dist.Reparameterized); !ok {
-			return Unsupported(info.Name, "family %s is not reparameterizable", p.Name())
-		}
-	}
-	if info.Needs&NeedsFinite != 0 {
-		if _, ok := p.(dist.Finite); !ok {
-			return Unsupported(info.Name, "family %s does not have finite support", p.Name())
-		}
-	}
-	if info.Needs&NeedsMVD != 0 {
-		if _, ok := p.(dist.MeasureValued); !ok {
-			return Unsupported(info.Name, "family %s has no measure-valued derivative", p.Name())
-		}
-	}
-	if info.Needs&NeedsMoments != 0 {
-		if _, ok := p.(dist.Moments); !ok {
-			return Unsupported(info.Name, "family %s has no mean/variance gradients", p.Name())
-		}
-	}
-	if info.Needs&NeedsBinary != 0 {
-		if _, ok := p.(dist.Binary); !ok {
-			return Unsupported(info.Name, "family %s is not a (vector of independent) Bernoulli", p.Name())
-		}
-	}
-	if info.Needs&NeedsRelaxed != 0 {
-		if _, ok := p.(dist.Relaxed); !ok {
-			return Unsupported(info.Name, "family %s has no Concrete relaxation", p.Name())
-		}
-	}
-	if info.Needs&NeedsRelaxedConditional != 0 {
-		if _, ok := p.(dist.RelaxedConditional); !ok {
-			return Unsupported(info.Name, "family %s has no conditional relaxation", p.Name())
-		}
-	}
-	return nil
 }
 
 // grow returns buf resliced to length n, reallocating only when its capacity

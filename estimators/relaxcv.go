@@ -443,6 +443,15 @@ func (e *RelaxCV) netParamGrad(grad, z, ctx, dir []float64, cr, cd float64) {
 	}
 }
 
+// Supports refuses plain estimates with input = xz, which need each
+// example's conditioning input (see Supporter).
+func (e *RelaxCV) Supports(p dist.Distribution, f objective.Objective, n int) error {
+	if e.inXZ {
+		return Unsupported(e.Info().Name, "input = xz needs each example's conditioning input: use EstimateMinibatch with a ContextMinibatch")
+	}
+	return nil
+}
+
 // Estimate writes the n-sample estimate into grad, then (unless frozen or
 // lr = 0) takes one adaptation step.
 func (e *RelaxCV) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
@@ -455,8 +464,8 @@ func (e *RelaxCV) Estimate(grad []float64, p dist.Distribution, f objective.Obje
 	if !ok {
 		return Cost{}, Unsupported(info.Name, "family %s has no conditional relaxation", p.Name())
 	}
-	if e.inXZ {
-		return Cost{}, Unsupported(info.Name, "input = xz needs each example's conditioning input: use EstimateMinibatch with a ContextMinibatch")
+	if err := e.Supports(p, f, n); err != nil {
+		return Cost{}, err
 	}
 	adapt := e.lr > 0 && !e.frozen
 	cf, curved := f.(objective.Curved)

@@ -159,6 +159,14 @@ type BatchReparameterized interface {
 	PathVJPN(dst, eps, v []float64)
 }
 
+// SymmetricNoise is implemented by reparameterized families that can say
+// whether their base noise ε has the distribution of −ε (antithetic
+// pairs (ε, −ε) then keep the pathwise estimator unbiased).
+type SymmetricNoise interface {
+	Reparameterized
+	SymmetricNoise() bool
+}
+
 // BatchMeasureValued is a MeasureValued family that draws the pairs of many
 // samples per call.
 type BatchMeasureValued interface {

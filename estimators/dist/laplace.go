@@ -144,3 +144,6 @@ func init() {
 		},
 	})
 }
+
+// SymmetricNoise reports true: the base noise is standard Laplace, symmetric about 0.
+func (Laplace) SymmetricNoise() bool { return true }

@@ -144,3 +144,6 @@ func init() {
 		},
 	})
 }
+
+// SymmetricNoise reports true: the base noise is standard normal, symmetric about 0.
+func (LogNormal) SymmetricNoise() bool { return true }

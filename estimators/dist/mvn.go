@@ -222,3 +222,6 @@ func init() {
 		},
 	})
 }
+
+// SymmetricNoise reports true: the base noise is standard normal, symmetric about 0.
+func (MVNDiag) SymmetricNoise() bool { return true }

@@ -171,3 +171,6 @@ func (n Normal) MomentsVJP(dst, a, b []float64) {
 	dst[0] += a[0]
 	dst[1] += 2 * n.Sigma * b[0]
 }
+
+// SymmetricNoise reports true: the base noise is standard normal, symmetric about 0.
+func (Normal) SymmetricNoise() bool { return true }

@@ -17,8 +17,13 @@
 //     truncated data without panicking, and gives frozen Snapshots that
 //     start in its state and leave it unchanged;
 //   - Estimate allocates nothing in steady state;
-//   - Info agrees with behaviour: declared needs match what Estimate
-//     accepts, and n below MinSamples is an ErrUnsupported error.
+//   - Info agrees with behaviour: what estimators.Supports admits (the
+//     declared needs, then the estimator's Supports method if it has one)
+//     is exactly what Estimate accepts, and n below MinSamples is an
+//     ErrUnsupported error;
+//   - estimators.Replicate (the estimator's batched replications, or the
+//     loop over Estimate) gives bit for bit the estimates and costs of
+//     successive Estimate calls, and allocates nothing.
 //
 // Fixtures an estimator does not support (ErrUnsupported) are skipped with
 // a log line giving the reason; any other error fails the test.
@@ -226,7 +231,7 @@ func checkFixture(t *testing.T, newEst func(*testing.T) estimators.Estimator, fx
 	info := e.Info()
 	n := max(fx.N, info.MinSamples, 1)
 	np := fx.P.NumParams()
-	admitted := estimators.Check(info, fx.P, fx.F, n)
+	admitted := estimators.Supports(e, fx.P, fx.F, n)
 
 	// Main run: Welford mean and M2 per component.
 	mean, m2 := make([]float64, np), make([]float64, np)
@@ -253,7 +258,7 @@ func checkFixture(t *testing.T, newEst func(*testing.T) estimators.Estimator, fx
 	switch {
 	case errors.Is(err, estimators.ErrUnsupported):
 		if admitted == nil {
-			t.Logf("skipped: %v (although Info admits the fixture)", err)
+			t.Errorf("Estimate: %v, although estimators.Supports admits the fixture: Info.Needs or Supports is wrong", err)
 		} else {
 			t.Logf("skipped: %v", err)
 		}
@@ -262,7 +267,7 @@ func checkFixture(t *testing.T, newEst func(*testing.T) estimators.Estimator, fx
 		t.Fatalf("Estimate: %v", err)
 	}
 	if admitted != nil {
-		t.Errorf("Estimate succeeded although estimators.Check says %v: Info.Needs is wrong", admitted)
+		t.Errorf("Estimate succeeded although estimators.Supports says %v: Info.Needs or Supports is wrong", admitted)
 	}
 	if nonFinite > 0 {
 		t.Errorf("%d of %d estimates are not finite", nonFinite, fx.R)

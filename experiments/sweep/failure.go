@@ -25,9 +25,9 @@ func IsFailed(r *store.Row) bool { return strings.HasPrefix(r.Skipped, FailedPre
 // error of a run with failed cells carry the stack of every panic.
 const TracebackEnv = "GRADBENCH_TRACEBACK"
 
-// trialBlock is the Block of a PanicError raised by the trial estimate Run
-// makes on every cell before running it.
-const trialBlock = -1
+// planBlock is the Block of a PanicError raised while Run plans the cell
+// (the estimator's factory, Info or Supports), before any block.
+const planBlock = -1
 
 // PanicError is an estimator's panic on one cell, recovered by Run: the
 // cell is recorded as failed and the other cells go on.
@@ -35,17 +35,17 @@ type PanicError struct {
 	Estimator string // the estimator's label in the spec
 	Cell      string // the cell's key (spec.Cell.Key)
 	// Block is the replication block that panicked (the one with the
-	// lowest index, when several did), or -1 for the trial estimate Run
-	// makes on every cell before it starts.
+	// lowest index, when several did), or -1 when it panicked while Run
+	// planned the cell (in its factory, Info or Supports).
 	Block int
 	Value any    // the value passed to panic
 	Stack []byte // the panicking goroutine's stack
 }
 
-// where returns "block b" or "trial estimate".
+// where returns "block b" or "planning".
 func (e *PanicError) where() string {
-	if e.Block == trialBlock {
-		return "trial estimate"
+	if e.Block == planBlock {
+		return "planning"
 	}
 	return fmt.Sprintf("block %d", e.Block)
 }

@@ -16,11 +16,11 @@ import (
 	"github.com/gradbench/gradbench/experiments/store"
 )
 
-// panicky is the pathwise estimator, except that it panics on every
-// estimate when the objective's k is 0 (in the trial estimate Run makes
-// before the cell), and, when k is 1, on the estimates where a uniform
-// draw of its own is below 0.01 (none in the trial estimate, some in the
-// blocks: with 500 replications, all but surely).
+// panicky is the pathwise estimator, except that it panics when the
+// objective's k is 0 (in Supports, which Run calls when it plans the cell,
+// and on every estimate), and, when k is 1, on the estimates where a
+// uniform draw of its own is below 0.01 (some in the blocks: with 500
+// replications, all but surely).
 type panicky struct {
 	estimators.Estimator
 }
@@ -29,6 +29,13 @@ func (e *panicky) Info() estimators.Info {
 	info := e.Estimator.Info()
 	info.Name = "test-panicky"
 	return info
+}
+
+func (e *panicky) Supports(p dist.Distribution, f objective.Objective, n int) error {
+	if f.(objective.Quadratic).K == 0 {
+		panic("boom at k = 0")
+	}
+	return nil
 }
 
 func (e *panicky) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (estimators.Cost, error) {
@@ -67,7 +74,7 @@ k = [0.0, 1.0, 3.0]
 `
 
 // TestPanicFailsOnlyItsCell: an estimator that panics on two of its three
-// cells (in the trial estimate on one, in a replication block on the other)
+// cells (while Run plans one, in a replication block on the other)
 // fails those cells only. The run finishes every other cell and writes
 // them, bit-identical to a run without the panicking estimator whatever
 // the workers; marks the two cells failed, naming the same block whatever
@@ -103,7 +110,7 @@ func TestPanicFailsOnlyItsCell(t *testing.T) {
 		if len(lines) != 2 || strings.Contains(msg, "goroutine") {
 			t.Errorf("workers %d: message is not one line per failed cell without a stack:\n%s", workers, msg)
 		}
-		for i, want := range []string{"k=0)|n=2 (trial estimate): boom at k = 0", "k=1)|n=2 (block "} {
+		for i, want := range []string{"k=0)|n=2 (planning): boom at k = 0", "k=1)|n=2 (block "} {
 			if !strings.HasPrefix(lines[i], "panic.toml: estimator test-panicky panicked on cell estimator=test-panicky|dist=normal(mu=1,sigma=1)|obj=quadratic(") ||
 				!strings.Contains(lines[i], want) {
 				t.Errorf("workers %d: line %d does not name the estimator, the cell and the panic (%q):\n%s", workers, i, want, lines[i])

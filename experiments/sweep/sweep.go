@@ -29,9 +29,9 @@
 //
 // # Failed cells
 //
-// An estimator that panics on a cell (in its factory, in the trial estimate
-// Run makes before running a cell, or in any replication block) fails that
-// cell only: Run recovers the panic in the worker, stops running the
+// An estimator that panics on a cell (in its factory, Info or Supports
+// while Run plans the cell, or in any replication block) fails that cell
+// only: Run recovers the panic in the worker, stops running the
 // cell's later blocks, records the cell as one row whose skipped column
 // begins with FailedPrefix (IsFailed), runs every other cell, writes the
 // folder, and returns the Result with a *FailedError naming each failed
@@ -239,8 +239,59 @@ type refEntry struct {
 // before the error stay in the journal. An estimator that panics fails
 // only its cell: Run finishes and writes the others and returns the
 // Result together with a *FailedError (see the package documentation).
+//
+// Run plans (the shard's cells, each built once, with what its estimator
+// can handle, and the journal), dispatches the replication blocks to the
+// workers, and finishes (rows in cell order, the files).
 func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
-	start := time.Now()
+	r, err := plan(s, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	if err := r.dispatch(ctx); err != nil {
+		return nil, err
+	}
+	return r.finish()
+}
+
+// runner is one run of a sweep: its plan, then its state while the
+// workers run.
+type runner struct {
+	s       *spec.Spec
+	sw      *spec.Sweep
+	opts    Options
+	workers int
+	start   time.Time
+	idx     []int             // the shard's cells
+	cells   map[int]*cellPlan // the cells to run, built once
+	todo    []int             // the cells to run, in order
+	total   int64             // their replications
+	res     *Result
+	meta    store.Meta
+	lock    *store.DirLock
+	jr      *journal
+
+	mu       sync.Mutex
+	done     map[int][]store.Row // rows by cell: resumed, skipped, failed and finished cells
+	failures map[int]*PanicError // failed cells, not journaled (a resumed run reruns them)
+	warnings map[string]bool     // reference warnings
+	firstErr error
+}
+
+// cellPlan is a cell with its family, objective and (configured)
+// estimator's Info, built once when the run is planned.
+type cellPlan struct {
+	cell spec.Cell
+	p    dist.Distribution
+	f    objective.Objective
+	info estimators.Info
+}
+
+// plan checks the options, builds the shard's cells, decides which ones
+// the estimators can handle (estimators.Supports: nothing is written if
+// none can), locks the folder and opens the journal.
+func plan(s *spec.Spec, opts Options) (*runner, error) {
 	sw := s.Sweep
 	if sw == nil {
 		return nil, fmt.Errorf("spec %s has no [sweep] section", s.File)
@@ -249,38 +300,38 @@ func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 	if opts.Shard < 0 || opts.Shard >= shards {
 		return nil, fmt.Errorf("shard %d/%d: want 0 ≤ i < n", opts.Shard, shards)
 	}
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	r := &runner{s: s, sw: sw, opts: opts, workers: opts.Workers, start: time.Now(), cells: map[int]*cellPlan{},
+		done: map[int][]store.Row{}, failures: map[int]*PanicError{}, warnings: map[string]bool{}}
+	if r.workers <= 0 {
+		r.workers = runtime.GOMAXPROCS(0)
 	}
-	var idx []int
 	for i := opts.Shard; i < sw.NumCells(); i += shards {
-		idx = append(idx, i)
+		r.idx = append(r.idx, i)
 	}
-	// Check once per cell, before running, which cells the estimator can
-	// handle; nothing is written if none can.
 	skipped := map[int]string{}
-	trialFailed := map[int]*PanicError{}
-	for _, i := range idx {
-		reason, perr := unsupported(s, sw.Cell(i))
+	planFailed := map[int]*PanicError{}
+	for _, i := range r.idx {
+		c := sw.Cell(i)
+		pl, reason, perr := planCell(c)
 		switch {
 		case perr != nil:
-			trialFailed[i] = perr
+			planFailed[i] = perr
 		case reason != "":
 			skipped[i] = reason
+		default:
+			r.cells[i] = pl
 		}
 	}
-	if len(skipped) == len(idx) && shards == 1 {
-		c := sw.Cell(idx[0])
-		return nil, fmt.Errorf("%s: every cell is skipped: no estimator can handle its distribution and objective (e.g. %s: %s)", s.File, c.Key, skipped[idx[0]])
+	if len(skipped) == len(r.idx) && shards == 1 {
+		c := sw.Cell(r.idx[0])
+		return nil, fmt.Errorf("%s: every cell is skipped: no estimator can handle its distribution and objective (e.g. %s: %s)", s.File, c.Key, skipped[r.idx[0]])
 	}
 
-	res := &Result{Cells: len(idx), Skipped: len(skipped)}
-	done := map[int][]store.Row{}
-	var jr *journal
-	meta := store.NewMeta()
-	meta.Experiment, meta.SpecFile, meta.SpecSHA256, meta.Spec = s.Name, s.File, s.SHA256, s.Text
-	meta.Seed, meta.Profile, meta.Workers, meta.Shard, meta.Start = s.Seed, s.Profile, workers, store.ShardString(opts.Shard, shards), start
+	r.res = &Result{Cells: len(r.idx), Skipped: len(skipped)}
+	r.meta = store.NewMeta()
+	m := &r.meta
+	m.Experiment, m.SpecFile, m.SpecSHA256, m.Spec = s.Name, s.File, s.SHA256, s.Text
+	m.Seed, m.Profile, m.Workers, m.Shard, m.Start = s.Seed, s.Profile, r.workers, store.ShardString(opts.Shard, shards), r.start
 	if opts.Dir != "" {
 		// One writer per folder: lock it before reading or writing
 		// anything in it, and hold the lock to the end.
@@ -291,94 +342,107 @@ func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 			}
 			return nil, err
 		}
-		defer lk.Unlock()
-		id := journalID{SpecSHA256: s.SHA256, Profile: s.Profile, Shard: meta.Shard, Cells: sw.NumCells()}
-		jr, done, err = openJournal(opts.Dir, id, opts.Resume, func() *matcher { return newMatcher(sw) })
+		r.lock = lk
+		id := journalID{SpecSHA256: s.SHA256, Profile: s.Profile, Shard: m.Shard, Cells: sw.NumCells()}
+		jr, done, err := openJournal(opts.Dir, id, opts.Resume, func() *matcher { return newMatcher(sw) })
 		if err != nil {
+			lk.Unlock()
 			return nil, err
 		}
-		defer jr.Close()
-		res.Resumed = len(done)
+		r.jr, r.done = jr, done
+		r.res.Resumed = len(done)
 	}
 
-	// Failed cells are kept out of the journal (a resumed run reruns
-	// them) and reported together at the end, in cell order.
-	failures := map[int]*PanicError{}
-
-	var todo []int
-	var total int64
-	for _, i := range idx {
-		if _, ok := done[i]; ok {
+	for _, i := range r.idx {
+		if _, ok := r.done[i]; ok {
 			continue
 		}
-		if perr, ok := trialFailed[i]; ok {
-			failures[i] = perr
-			done[i] = failedRows(s, sw.Cell(i), perr)
+		if perr, ok := planFailed[i]; ok {
+			r.failures[i] = perr
+			r.done[i] = failedRows(s, sw.Cell(i), perr)
 			continue
 		}
 		if reason, ok := skipped[i]; ok {
-			done[i] = skipRows(s, sw.Cell(i), reason)
-			if jr != nil {
-				if err := jr.Append(i, done[i]); err != nil {
+			r.done[i] = skipRows(s, sw.Cell(i), reason)
+			if r.jr != nil {
+				if err := r.jr.Append(i, r.done[i]); err != nil {
+					r.close()
 					return nil, err
 				}
 			}
 			continue
 		}
-		todo = append(todo, i)
-		total += int64(sw.Replications)
+		r.todo = append(r.todo, i)
+		r.total += int64(sw.Replications)
 	}
+	return r, nil
+}
 
-	prog := newProgress(opts.Progress, total, start)
-	var (
-		mu       sync.Mutex
-		firstErr error
-		warnings = map[string]bool{}
-	)
+// close closes the journal and unlocks the folder.
+func (r *runner) close() {
+	if r.jr != nil {
+		r.jr.Close()
+		r.jr = nil
+	}
+	if r.lock != nil {
+		r.lock.Unlock()
+		r.lock = nil
+	}
+}
+
+// fail records the first error of the run.
+func (r *runner) fail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.firstErr == nil {
+		r.firstErr = err
+	}
+}
+
+// cellDone records a cell whose blocks are all done: its rows (journaled),
+// or its failure.
+func (r *runner) cellDone(job *cellJob) error {
+	if perr := job.failure(); perr != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.failures[job.cell.Index] = perr
+		r.done[job.cell.Index] = failedRows(r.s, job.cell, perr)
+		return nil
+	}
+	rows, warn, err := job.rows(r.s)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if warn != "" {
+		r.warnings[warn] = true
+	}
+	r.done[job.cell.Index] = rows
+	if r.jr != nil {
+		return r.jr.Append(job.cell.Index, rows)
+	}
+	return nil
+}
+
+// dispatch runs the planned cells' replication blocks on the workers, cell
+// after cell (the cells of one problem, consecutive, share a reference),
+// and returns the first error.
+func (r *runner) dispatch(ctx context.Context) error {
+	prog := newProgress(r.opts.Progress, r.total, r.start)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	fail := func(err error) {
-		mu.Lock()
-		if firstErr == nil {
-			firstErr = err
-		}
-		mu.Unlock()
+		r.fail(err)
 		cancel()
 	}
-	finish := func(job *cellJob) {
-		if perr := job.failure(); perr != nil {
-			mu.Lock()
-			defer mu.Unlock()
-			failures[job.cell.Index] = perr
-			done[job.cell.Index] = failedRows(s, job.cell, perr)
-			return
-		}
-		rows, warn, err := job.rows(s)
-		if err != nil {
-			fail(err)
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if warn != "" {
-			warnings[warn] = true
-		}
-		done[job.cell.Index] = rows
-		if jr != nil {
-			if err := jr.Append(job.cell.Index, rows); err != nil && firstErr == nil {
-				firstErr = err
-				cancel()
-			}
-		}
-	}
-
 	units := make(chan unit)
 	var wg sync.WaitGroup
-	for range workers {
+	for range r.workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := &worker{seed: s.Seed, sw: sw, est: map[string]estimators.Estimator{}}
+			w := &worker{seed: r.s.Seed, sw: r.sw, est: map[string]estimators.Estimator{}}
 			for u := range units {
 				if ctx.Err() != nil {
 					continue
@@ -395,28 +459,23 @@ func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 						continue
 					}
 				}
-				prog.add(int64(u.job.blockLen(u.block, sw)))
+				prog.add(int64(u.job.blockLen(u.block, r.sw)))
 				if u.job.pending.Add(-1) == 0 {
-					finish(u.job)
+					if err := r.cellDone(u.job); err != nil {
+						fail(err)
+					}
 				}
 			}
 		}()
 	}
-
-	// Dispatch cells in order; cells of one problem (distribution ×
-	// objective point) are consecutive and share a reference.
 	refs := map[int]*refEntry{}
-	for _, i := range todo {
-		c := sw.Cell(i)
-		if e := refs[c.Problem]; e == nil {
-			refs = map[int]*refEntry{c.Problem: {}} // earlier problems are done with
+	for _, i := range r.todo {
+		pl := r.cells[i]
+		if e := refs[pl.cell.Problem]; e == nil {
+			refs = map[int]*refEntry{pl.cell.Problem: {}} // earlier problems are done with
 		}
-		job, err := newJob(s, c, refs[c.Problem])
-		if err != nil {
-			fail(err)
-			break
-		}
-		nb := (sw.Replications + sw.Block - 1) / sw.Block
+		job := newJob(pl, refs[pl.cell.Problem])
+		nb := (r.sw.Replications + r.sw.Block - 1) / r.sw.Block
 		job.pending.Store(int64(nb))
 		for b := range nb {
 			select {
@@ -431,35 +490,39 @@ func Run(ctx context.Context, s *spec.Spec, opts Options) (*Result, error) {
 	close(units)
 	wg.Wait()
 	prog.stop()
-	if firstErr == nil && ctx.Err() != nil {
-		firstErr = ctx.Err()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.firstErr == nil && ctx.Err() != nil {
+		r.firstErr = ctx.Err()
 	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
+	return r.firstErr
+}
 
-	for _, i := range idx {
-		res.Rows = append(res.Rows, done[i]...)
+// finish collects the rows in cell order and writes the folder.
+func (r *runner) finish() (*Result, error) {
+	res := r.res
+	for _, i := range r.idx {
+		res.Rows = append(res.Rows, r.done[i]...)
 	}
-	res.Failed = len(failures)
-	res.Warnings = slices.Sorted(maps.Keys(warnings))
-	res.Elapsed = time.Since(start)
-	if opts.Dir != "" {
-		meta.End = time.Now()
-		if err := store.SaveCells(opts.Dir, res.Rows); err != nil {
+	res.Failed = len(r.failures)
+	res.Warnings = slices.Sorted(maps.Keys(r.warnings))
+	res.Elapsed = time.Since(r.start)
+	if r.opts.Dir != "" {
+		r.meta.End = time.Now()
+		if err := store.SaveCells(r.opts.Dir, res.Rows); err != nil {
 			return nil, err
 		}
-		if err := store.SaveMeta(opts.Dir, meta); err != nil {
+		if err := store.SaveMeta(r.opts.Dir, r.meta); err != nil {
 			return nil, err
 		}
-		if err := jr.Remove(); err != nil {
+		if err := r.jr.Remove(); err != nil {
 			return nil, err
 		}
 	}
-	if len(failures) > 0 {
-		fe := &FailedError{File: s.File, Cells: len(idx), Traceback: traceback()}
-		for _, i := range slices.Sorted(maps.Keys(failures)) {
-			fe.Failures = append(fe.Failures, failures[i])
+	if len(r.failures) > 0 {
+		fe := &FailedError{File: r.s.File, Cells: len(r.idx), Traceback: traceback()}
+		for _, i := range slices.Sorted(maps.Keys(r.failures)) {
+			fe.Failures = append(fe.Failures, r.failures[i])
 		}
 		return res, fe
 	}
@@ -470,33 +533,27 @@ func (j *cellJob) blockLen(b int, sw *spec.Sweep) int {
 	return min(sw.Block, sw.Replications-b*sw.Block)
 }
 
-// unsupported returns why the cell's estimator cannot handle its
-// distribution, objective and n, or "", or the estimator's panic (in its
-// factory, Info or the trial estimate).
-func unsupported(s *spec.Spec, c spec.Cell) (reason string, perr *PanicError) {
+// planCell builds the cell's family, objective and estimator and returns
+// them, or why the estimator cannot handle them (estimators.Supports), or
+// the estimator's panic (in its factory, Info or Supports).
+func planCell(c spec.Cell) (pl *cellPlan, reason string, perr *PanicError) {
 	p, f, err := build(c)
 	if err != nil {
-		return err.Error(), nil
+		return nil, err.Error(), nil
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			reason, perr = "", recovered(&c, trialBlock, v)
+			pl, reason, perr = nil, "", recovered(&c, planBlock, v)
 		}
 	}()
 	est, err := estimators.New(c.Estimator.Name, c.Estimator.Options)
 	if err != nil {
-		return err.Error(), nil
+		return nil, err.Error(), nil
 	}
-	if err := estimators.Check(est.Info(), p, f, c.N); err != nil {
-		return err.Error(), nil
+	if err := estimators.Supports(est, p, f, c.N); err != nil {
+		return nil, err.Error(), nil
 	}
-	// A trial estimate on a throw-away generator catches the finer
-	// restrictions an estimator checks only when it runs.
-	grad := make([]float64, p.NumParams())
-	if _, err := est.Estimate(grad, p, f, c.N, rand.New(rand.NewPCG(0, 0))); errors.Is(err, estimators.ErrUnsupported) {
-		return err.Error(), nil
-	}
-	return "", nil
+	return &cellPlan{cell: c, p: p, f: f, info: est.Info()}, "", nil
 }
 
 func build(c spec.Cell) (dist.Distribution, objective.Objective, error) {
@@ -511,17 +568,9 @@ func build(c spec.Cell) (dist.Distribution, objective.Objective, error) {
 	return p, f, nil
 }
 
-func newJob(s *spec.Spec, c spec.Cell, ref *refEntry) (*cellJob, error) {
-	p, f, err := build(c)
-	if err != nil {
-		return nil, fmt.Errorf("cell %s: %w", c.Key, err)
-	}
-	info, err := estimators.Describe(c.Estimator.Name)
-	if err != nil {
-		return nil, err
-	}
-	return &cellJob{cell: c, p: p, f: f, info: info, ref: ref,
-		waiting: map[int]blockResult{}, mom: make([]stats.Moments, p.NumParams())}, nil
+func newJob(pl *cellPlan, ref *refEntry) *cellJob {
+	return &cellJob{cell: pl.cell, p: pl.p, f: pl.f, info: pl.info, ref: ref,
+		waiting: map[int]blockResult{}, mom: make([]stats.Moments, pl.p.NumParams())}
 }
 
 // worker runs replication blocks with its own estimator instances.
@@ -662,14 +711,25 @@ func baseRow(s *spec.Spec, c spec.Cell, unbiased bool) store.Row {
 
 // skipRows returns the single row of a skipped cell: every statistic NaN.
 func skipRows(s *spec.Spec, c spec.Cell, reason string) []store.Row {
-	info, _ := estimators.Describe(c.Estimator.Name)
-	r := baseRow(s, c, info.Unbiased)
+	r := baseRow(s, c, unbiased(c))
 	nan := store.NaN
 	r.Mean, r.Reference, r.ReferenceSE, r.Bias, r.Variance, r.VarianceLo, r.VarianceHi = nan, nan, nan, nan, nan, nan, nan
 	r.SE, r.MSE, r.SNR, r.Kurtosis, r.EvalsF, r.EvalsGrad, r.Evals = nan, nan, nan, nan, nan, nan, nan
 	r.NsPerEstimate, r.VarTimesEvals, r.VarTimesNs = nan, nan, nan
 	r.Skipped = strings.ReplaceAll(reason, "\n", " ")
 	return []store.Row{r}
+}
+
+// unbiased reports whether the cell's estimator, as configured, declares
+// itself unbiased (false if it cannot be built).
+func unbiased(c spec.Cell) (u bool) {
+	defer func() {
+		if recover() != nil {
+			u = false
+		}
+	}()
+	est, err := estimators.New(c.Estimator.Name, c.Estimator.Options)
+	return err == nil && est.Info().Unbiased
 }
 
 // optionsString formats options as "key=value;…", sorted by key.

@@ -16,25 +16,11 @@ import (
 // Name is the registered name of the estimator.
 const Name = "pathwise+antithetic"
 
-// SymmetricNoise is implemented by a reparameterized family that can say
-// whether its base noise ε has the same distribution as −ε.
-type SymmetricNoise interface {
-	dist.Reparameterized
-	SymmetricNoise() bool
-}
-
-// symmetricFamilies are the registered families whose base noise is
-// documented to be symmetric: standard normal (normal, lognormal, mvn) and
-// standard Laplace (laplace). Families not listed here must implement
-// SymmetricNoise.
-var symmetricFamilies = map[string]bool{"normal": true, "lognormal": true, "mvn": true, "laplace": true}
-
-// Symmetric reports whether p's base noise is symmetric about 0.
+// Symmetric reports whether p's base noise is symmetric about 0: whether
+// it implements dist.SymmetricNoise and says so.
 func Symmetric(p dist.Reparameterized) bool {
-	if s, ok := p.(SymmetricNoise); ok {
-		return s.SymmetricNoise()
-	}
-	return symmetricFamilies[p.Name()]
+	s, ok := p.(dist.SymmetricNoise)
+	return ok && s.SymmetricNoise()
 }
 
 // Estimator is the pathwise estimator with antithetic pairs: n samples are
@@ -66,6 +52,15 @@ func (*Estimator) Info() estimators.Info {
 	}
 }
 
+// Supports refuses families whose base noise is not symmetric (see
+// estimators.Supporter): Info cannot say that.
+func (e *Estimator) Supports(p dist.Distribution, f objective.Objective, n int) error {
+	if rp, ok := p.(dist.Reparameterized); !ok || !Symmetric(rp) {
+		return estimators.Unsupported(Name, "family %s does not have symmetric base noise", p.Name())
+	}
+	return nil
+}
+
 // Estimate writes the n-sample estimate into grad (len p.NumParams(); wrong
 // length panics).
 func (e *Estimator) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (estimators.Cost, error) {
@@ -73,11 +68,11 @@ func (e *Estimator) Estimate(grad []float64, p dist.Distribution, f objective.Ob
 	if err := estimators.Check(info, p, f, n); err != nil {
 		return estimators.Cost{}, err
 	}
+	if err := e.Supports(p, f, n); err != nil {
+		return estimators.Cost{}, err
+	}
 	rp := p.(dist.Reparameterized)
 	df := f.(objective.Differentiable)
-	if !Symmetric(rp) {
-		return estimators.Cost{}, estimators.Unsupported(Name, "family %s does not have symmetric base noise", p.Name())
-	}
 	if len(grad) != p.NumParams() {
 		panic("antithetic: gradient length does not match the family's parameters")
 	}
