@@ -18,7 +18,15 @@ var (
 	regMu     sync.RWMutex
 	factories = map[string]Factory{}
 	infos     = map[string]Info{}
+	options   = map[string][]Option{}
 )
+
+// Option describes an option an estimator takes: its key, the kind of
+// value (float, int, bool or string) and its default, as the estimator's
+// factory reads them when Register builds it with default options.
+type Option struct {
+	Key, Kind, Default string
+}
 
 // Register makes an estimator available by name. It panics if name is empty,
 // factory is nil, the name is already registered, or the factory fails with
@@ -32,7 +40,8 @@ func Register(name string, factory Factory) {
 	if _, dup := factories[name]; dup {
 		panic("estimators: Register called twice for estimator " + name)
 	}
-	e, err := factory(&Options{})
+	o := &Options{declared: &[]Option{}}
+	e, err := factory(o)
 	if err != nil {
 		panic(fmt.Sprintf("estimators: Register %s: default options fail: %v", name, err))
 	}
@@ -42,6 +51,20 @@ func Register(name string, factory Factory) {
 	}
 	factories[name] = factory
 	infos[name] = info
+	options[name] = *o.declared
+}
+
+// OptionsOf returns the options of the named estimator, in the order its
+// factory reads them, with their defaults. Options a factory reads only
+// for some values of others are listed if the defaults read them.
+func OptionsOf(name string) ([]Option, error) {
+	regMu.RLock()
+	opts, ok := options[name]
+	regMu.RUnlock()
+	if !ok {
+		return nil, unknown(name)
+	}
+	return slices.Clone(opts), nil
 }
 
 // Names returns the names of the registered estimators, sorted.
@@ -93,13 +116,17 @@ func New(name string, opts map[string]string) (Estimator, error) {
 // Options carries an estimator's string options to its factory. The getters
 // record which keys were read, so that New can reject unknown ones.
 type Options struct {
-	values map[string]string
-	used   map[string]bool
+	values   map[string]string
+	used     map[string]bool
+	declared *[]Option // Register's record of the options read, with defaults
 }
 
-func (o *Options) lookup(key string) (string, bool) {
+func (o *Options) lookup(key, kind string, def any) (string, bool) {
 	if o.used != nil {
 		o.used[key] = true
+	}
+	if o.declared != nil && !slices.ContainsFunc(*o.declared, func(d Option) bool { return d.Key == key }) {
+		*o.declared = append(*o.declared, Option{Key: key, Kind: kind, Default: fmt.Sprint(def)})
 	}
 	v, ok := o.values[key]
 	return v, ok
@@ -107,7 +134,7 @@ func (o *Options) lookup(key string) (string, bool) {
 
 // Float returns option key as a finite float64, or def if it is absent.
 func (o *Options) Float(key string, def float64) (float64, error) {
-	s, ok := o.lookup(key)
+	s, ok := o.lookup(key, "float", def)
 	if !ok {
 		return def, nil
 	}
@@ -120,7 +147,7 @@ func (o *Options) Float(key string, def float64) (float64, error) {
 
 // Int returns option key as an int, or def if it is absent.
 func (o *Options) Int(key string, def int) (int, error) {
-	s, ok := o.lookup(key)
+	s, ok := o.lookup(key, "int", def)
 	if !ok {
 		return def, nil
 	}
@@ -133,7 +160,7 @@ func (o *Options) Int(key string, def int) (int, error) {
 
 // Bool returns option key as a bool, or def if it is absent.
 func (o *Options) Bool(key string, def bool) (bool, error) {
-	s, ok := o.lookup(key)
+	s, ok := o.lookup(key, "bool", def)
 	if !ok {
 		return def, nil
 	}
@@ -146,7 +173,7 @@ func (o *Options) Bool(key string, def bool) (bool, error) {
 
 // String returns option key, or def if it is absent.
 func (o *Options) String(key, def string) (string, error) {
-	s, ok := o.lookup(key)
+	s, ok := o.lookup(key, "string", def)
 	if !ok {
 		return def, nil
 	}

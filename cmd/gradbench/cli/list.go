@@ -16,8 +16,8 @@ import (
 func init() {
 	register(&command{
 		name:    "list",
-		args:    "[-format text|markdown|latex|csv] [-width N]",
-		summary: "list estimators, distributions, objectives and which estimator applies to which family",
+		args:    "[-estimator NAME] [-format text|markdown|latex|csv] [-width N]",
+		summary: "list estimators, distributions, objectives and which estimator applies to which family;\nwith -estimator, describe one estimator: what it needs and costs, its options and defaults",
 		run:     runList,
 	})
 }
@@ -75,6 +75,7 @@ func runList(stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet(c.name, c.args, c.summary, stderr)
 	format := fs.String("format", "text", "output `format`: text, markdown, latex or csv")
 	widthFlag := fs.Int("width", -1, widthUsage)
+	name := fs.String("estimator", "", "describe the estimator `NAME` only")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -85,7 +86,14 @@ func runList(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return &UsageError{Err: err}
 	}
-	tables := ListTables()
+	var tables []*table.Table
+	if *name != "" {
+		if tables, err = EstimatorTables(*name); err != nil {
+			return &UsageError{Err: err}
+		}
+	} else {
+		tables = ListTables()
+	}
 	if f != table.Text {
 		for _, t := range tables {
 			if err := t.Write(stdout, f); err != nil {
@@ -104,7 +112,7 @@ func runList(stdout, stderr io.Writer, args []string) error {
 // that apply to each family.
 func writeListText(w io.Writer, tables []*table.Table, width int) error {
 	for i, t := range tables {
-		if i == len(tables)-1 && width > 0 && t.TextWidth() > width {
+		if i == len(tables)-1 && len(tables) == 4 && width > 0 && t.TextWidth() > width {
 			t = applicabilityList(t)
 		}
 		if err := t.WriteText(w, width); err != nil {
@@ -199,27 +207,14 @@ func yesNo(b bool) string {
 	return "no"
 }
 
+// capabilities lists what family p provides, by the names of the
+// capability table.
 func capabilities(p dist.Distribution) string {
 	var c []string
-	if _, ok := p.(dist.Reparameterized); ok {
-		c = append(c, "reparam")
-	}
-	if _, ok := p.(dist.Finite); ok {
-		c = append(c, "finite")
-	}
-	if _, ok := p.(dist.MeasureValued); ok {
-		c = append(c, "mvd")
-	}
-	if _, ok := p.(dist.Moments); ok {
-		c = append(c, "moments")
-	}
-	if _, ok := p.(dist.Binary); ok {
-		c = append(c, "binary")
-	}
-	if _, ok := p.(dist.RelaxedConditional); ok {
-		c = append(c, "relaxed, relaxed|b")
-	} else if _, ok := p.(dist.Relaxed); ok {
-		c = append(c, "relaxed")
+	for _, k := range estimators.Capabilities() {
+		if k.Family != nil && k.Family(p) {
+			c = append(c, k.Name)
+		}
 	}
 	if len(c) == 0 {
 		return "-"
@@ -227,13 +222,14 @@ func capabilities(p dist.Distribution) string {
 	return strings.Join(c, ", ")
 }
 
+// objCapabilities lists what objective o provides, by the names of the
+// capability table, and whether it has a closed-form Gaussian expectation.
 func objCapabilities(o objective.Objective) string {
 	var c []string
-	if _, ok := o.(objective.Differentiable); ok {
-		c = append(c, "grad")
-	}
-	if _, ok := o.(objective.Curved); ok {
-		c = append(c, "hessian")
+	for _, k := range estimators.Capabilities() {
+		if k.Objective != nil && k.Objective(o) {
+			c = append(c, k.Name)
+		}
 	}
 	if _, ok := o.(objective.NormalExpectation); ok {
 		c = append(c, "normal closed form")
@@ -242,4 +238,62 @@ func objCapabilities(o objective.Objective) string {
 		return "-"
 	}
 	return strings.Join(c, ", ")
+}
+
+// EstimatorTables returns the tables "gradbench list -estimator NAME"
+// prints: the estimator's description (with its default options), what it
+// needs and costs and which optional paths it has, and its options with
+// their kinds and defaults.
+func EstimatorTables(name string) ([]*table.Table, error) {
+	est, err := estimators.New(name, nil)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := estimators.OptionsOf(name)
+	if err != nil {
+		return nil, err
+	}
+	info := est.Info()
+	needs := "-"
+	if info.Needs != 0 {
+		needs = strings.ReplaceAll(info.Needs.String(), "+", ", ")
+	}
+	var paths []string
+	for _, p := range []struct {
+		ok   bool
+		name string
+	}{
+		{is[estimators.Replicator](est), "batched replications (Replicate)"},
+		{is[estimators.MinibatchEstimator](est), "minibatch (EstimateMinibatch)"},
+		{is[estimators.Supporter](est), "restrictions beyond its needs (Supports)"},
+		{is[estimators.Stateful](est), "checkpoints and snapshots (Stateful)"},
+	} {
+		if p.ok {
+			paths = append(paths, p.name)
+		}
+	}
+	if len(paths) == 0 {
+		paths = []string{"-"}
+	}
+	desc := &table.Table{Caption: "Estimator " + name, Header: []string{"property", "value"}}
+	desc.Append("summary", info.Summary)
+	desc.Append("unbiased", yesNo(info.Unbiased))
+	desc.Append("needs", needs)
+	desc.Append("min n", strconv.Itoa(max(info.MinSamples, 1)))
+	desc.Append("cost per sample", info.Cost)
+	desc.Append("stateful", yesNo(info.Stateful))
+	desc.Append("optional paths", strings.Join(paths, ", "))
+	ot := &table.Table{Caption: "Options (spec: {name = \"" + name + "\", options = {key = \"value\"}})", Header: []string{"option", "kind", "default"}}
+	for _, o := range opts {
+		ot.Append(o.Key, o.Kind, o.Default)
+	}
+	if len(opts) == 0 {
+		ot.Append("-", "-", "-")
+	}
+	return []*table.Table{desc, ot}, nil
+}
+
+func is[T any](v any) bool {
+	_, ok := v.(T)
+	return ok
 }
