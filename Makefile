@@ -43,8 +43,11 @@ bench-openblas:
 ## bench-peers: the linear Bernoulli-VAE DisARM step in Go beside the same
 ## step in PyTorch (Debian's python3-torch, one thread, float64 and float32),
 ## interleaved in one run; installs the Debian packages when run as root.
+## Then the Fig. 2 sweep with gradbench (1 and 2 workers) beside numpy and
+## PyTorch scripts computing the same means and variances.
 bench-peers:
 	bash experiments/peers/bench.sh
+	bash experiments/peers/fig2.sh
 
 ## fuzz: fuzz the spec parser (not run in CI).
 fuzz:
