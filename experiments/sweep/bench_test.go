@@ -1,9 +1,14 @@
 package sweep
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -225,4 +230,70 @@ func BenchmarkSweepLimit(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkPeakMemory runs one cell (score, n = 1, N(1, 1), (x − 1)²) with
+// R = 10⁴ and R = 10⁷ replications (blocks of 10⁴, 2 workers) and reports
+// the peak live heap while it runs (the heap marked live by the garbage
+// collector, which runs every 10% of growth here, sampled every
+// millisecond) in MB, and the ratio of the two peaks: the budget is within
+// 10% (the runner keeps a bounded number of blocks' statistics, whatever
+// R).
+func BenchmarkPeakMemory(b *testing.B) {
+	peak := func(R int) float64 {
+		src := fmt.Sprintf(`name = "mem"
+seed = 1
+[sweep]
+estimators = ["score"]
+n = [1]
+replications = %d
+block = 10000
+[[sweep.distributions]]
+name = "normal"
+mu = 1.0
+sigma = 1.0
+[[sweep.objectives]]
+name = "quadratic"
+k = 1.0
+`, R)
+		s, err := spec.Parse("mem.toml", []byte(src))
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		var top atomic.Uint64
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			t := time.NewTicker(time.Millisecond)
+			defer t.Stop()
+			for {
+				metrics.Read(live)
+				if v := live[0].Value.Uint64(); v > top.Load() {
+					top.Store(v)
+				}
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+				}
+			}
+		}()
+		if _, err := Run(context.Background(), s, Options{Workers: 2}); err != nil {
+			b.Fatal(err)
+		}
+		close(stop)
+		<-done
+		return float64(top.Load()) / 1e6
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(10))
+	var small, large float64
+	for b.Loop() {
+		small, large = peak(10_000), peak(10_000_000)
+	}
+	b.ReportMetric(small, "peak-MB-R=1e4")
+	b.ReportMetric(large, "peak-MB-R=1e7")
+	b.ReportMetric(large/small, "ratio")
 }
