@@ -39,14 +39,14 @@ func (e *ARM) Estimate(grad []float64, p dist.Distribution, f objective.Objectiv
 		return Cost{}, Check(e.Info(), p, f, n)
 	}
 	checkGrad(grad, p)
-	return e.Replicate(grad, p, f, n, 1, rng)
+	return e.replicate(grad, p, f, n, 1, rng)
 }
 
-// Replicate writes R estimates into dst (see Replicator). The antithetic
-// pairs of up to 256 samples (of one or more replications) are drawn
-// first, then evaluated with one Values call per side when f is an
-// objective.Batch.
-func (e *ARM) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+// replicate writes R estimates into dst (the batched replications of
+// Replicate). The antithetic pairs of up to 256 samples (of one or more
+// replications) are drawn first, then evaluated with one Values call per
+// side when f is an objective.Batch.
+func (e *ARM) replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
 	checkRows(dst, p, R)
 	bp, ok := p.(dist.Binary)
 	if n < 1 {
@@ -101,3 +101,6 @@ func armPair(bp dist.Binary, u, b1, b2 []float64, rng *rand.Rand) {
 func init() {
 	Register("arm", func(*Options) (Estimator, error) { return &ARM{}, nil })
 }
+
+// self returns e (see replicator).
+func (e *ARM) self() Estimator { return e }

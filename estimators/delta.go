@@ -189,11 +189,11 @@ func (e *Delta) Estimate(grad []float64, p dist.Distribution, f objective.Object
 	return e.estimate(grad, p, f, n, rng), nil
 }
 
-// Replicate writes R estimates into dst (see Replicator). The expansion
-// point and its derivatives, which do not depend on the draws, are
-// computed once for the R estimates; each reports the cost Estimate
-// would, expansion included.
-func (e *Delta) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+// replicate writes R estimates into dst (the batched replications of
+// Replicate). The expansion point and its derivatives, which do not depend
+// on the draws, are computed once for the R estimates; each reports the
+// cost Estimate would, expansion included.
+func (e *Delta) replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
 	checkRows(dst, p, R)
 	if err := e.expand(p, f, n); err != nil {
 		return Cost{}, err
@@ -490,3 +490,6 @@ func independentCoordinates(p dist.Distribution) bool {
 	}
 	return true
 }
+
+// self returns e (see replicator).
+func (e *Delta) self() Estimator { return e }

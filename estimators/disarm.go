@@ -21,6 +21,7 @@ type DisARM struct {
 	mb    minibatchScratch
 	pairs pairChunks
 	g     []float64
+	s     []float64 // σ(|α|) of a chunk's samples
 }
 
 // Info describes the estimator.
@@ -40,14 +41,14 @@ func (e *DisARM) Estimate(grad []float64, p dist.Distribution, f objective.Objec
 		return Cost{}, Check(e.Info(), p, f, n)
 	}
 	checkGrad(grad, p)
-	return e.Replicate(grad, p, f, n, 1, rng)
+	return e.replicate(grad, p, f, n, 1, rng)
 }
 
-// Replicate writes R estimates into dst (see Replicator). The antithetic
-// pairs of up to 256 samples (of one or more replications) are drawn
-// first, then evaluated with one Values call per side when f is an
-// objective.Batch.
-func (e *DisARM) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+// replicate writes R estimates into dst (the batched replications of
+// Replicate). The antithetic pairs of up to 256 samples (of one or more
+// replications) are drawn first, then evaluated with one Values call per
+// side when f is an objective.Batch.
+func (e *DisARM) replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
 	checkRows(dst, p, R)
 	bp, ok := p.(dist.Binary)
 	if n < 1 {
@@ -60,16 +61,17 @@ func (e *DisARM) Replicate(dst []float64, p dist.Distribution, f objective.Objec
 	e.g = grow(e.g, d)
 	zero(dst)
 	m := e.pairs.init(d)
+	e.s = grow(e.s, m*d)
 	for done := 0; done < n*R; {
 		k := min(m, n*R-done)
 		for t := range k {
 			b1, b2 := e.pairs.pair(t, d)
-			disarmPair(bp, b1, b2, rng)
+			disarmPair(bp, b1, b2, e.s[t*d:(t+1)*d], rng)
 		}
 		e.pairs.eval(f, k, d)
 		for t := range k {
 			b1, b2 := e.pairs.pair(t, d)
-			disarmLogitGrad(bp, e.g, b1, b2, 0.5*(e.pairs.f1[t]-e.pairs.f2[t])/float64(n))
+			disarmLogitGrad(e.g, b1, b2, e.s[t*d:(t+1)*d], 0.5*(e.pairs.f1[t]-e.pairs.f2[t])/float64(n))
 			r := (done + t) / n
 			bp.LogitVJP(dst[r*P:(r+1)*P:(r+1)*P], e.g)
 		}
@@ -79,11 +81,20 @@ func (e *DisARM) Replicate(dst []float64, p dist.Distribution, f objective.Objec
 }
 
 // disarmPair draws DisARM's antithetic pair b1 = 1[u < σ(α)], b2 = 1[1 −
-// u < σ(α)].
-func disarmPair(bp dist.Binary, b1, b2 []float64, rng *rand.Rand) {
+// u < σ(α)] and writes σ(|α|), which the gradient needs, into s. Both
+// sigmoids come from one exponential e^−|α|, with the bits of
+// sigmoidF(α) and sigmoidF(|α|).
+func disarmPair(bp dist.Binary, b1, b2, s []float64, rng *rand.Rand) {
 	for k := range b1 {
 		u := rng.Float64()
-		th := sigmoidF(bp.LogitAt(k))
+		a := bp.LogitAt(k)
+		e := math.Exp(-math.Abs(a))
+		abs := 1 / (1 + e) // σ(|α|)
+		th := abs
+		if !(a >= 0) {
+			th = e / (1 + e)
+		}
+		s[k] = abs
 		b1[k], b2[k] = 0, 0
 		if u < th {
 			b1[k] = 1
@@ -94,17 +105,17 @@ func disarmPair(bp dist.Binary, b1, b2 []float64, rng *rand.Rand) {
 	}
 }
 
-// disarmLogitGrad writes DisARM's logit gradient of the pair (b1, b2) with
-// weight w = ½ (f(b1) − f(b2)) / n into g.
-func disarmLogitGrad(bp dist.Binary, g, b1, b2 []float64, w float64) {
+// disarmLogitGrad writes DisARM's logit gradient of the pair (b1, b2), with
+// s = σ(|α|) from disarmPair and weight w = ½ (f(b1) − f(b2)) / n, into g.
+func disarmLogitGrad(g, b1, b2, s []float64, w float64) {
 	for k := range g {
 		g[k] = 0
 		if b1[k] != b2[k] {
-			s := sigmoidF(math.Abs(bp.LogitAt(k)))
+			sk := s[k]
 			if b2[k] == 1 {
-				s = -s
+				sk = -sk
 			}
-			g[k] = w * s
+			g[k] = w * sk
 		}
 	}
 }
@@ -112,3 +123,6 @@ func disarmLogitGrad(bp dist.Binary, g, b1, b2 []float64, w float64) {
 func init() {
 	Register("disarm", func(*Options) (Estimator, error) { return &DisARM{}, nil })
 }
+
+// self returns e (see replicator).
+func (e *DisARM) self() Estimator { return e }

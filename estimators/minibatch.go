@@ -202,10 +202,10 @@ func (e *DisARM) EstimateMinibatch(grads []float64, ps []dist.Distribution, f Mi
 	if err := checkMinibatch(e, ps, f, n, true); err != nil {
 		return Cost{}, err
 	}
-	return e.mb.pairs(grads, ps, f, n, func(bp dist.Binary, b1, b2, _ []float64) {
-		disarmPair(bp, b1, b2, rng)
-	}, func(bp dist.Binary, fb1, fb2, n float64, b1, b2, _, g []float64) {
-		disarmLogitGrad(bp, g, b1, b2, 0.5*(fb1-fb2)/n)
+	return e.mb.pairs(grads, ps, f, n, func(bp dist.Binary, b1, b2, s []float64) {
+		disarmPair(bp, b1, b2, s, rng)
+	}, func(_ dist.Binary, fb1, fb2, n float64, b1, b2, s, g []float64) {
+		disarmLogitGrad(g, b1, b2, s, 0.5*(fb1-fb2)/n)
 	}), nil
 }
 

@@ -42,14 +42,14 @@ func (e *MVD) Info() Info {
 // Estimate writes the n-sample estimate into grad.
 func (e *MVD) Estimate(grad []float64, p dist.Distribution, f objective.Objective, n int, rng *rand.Rand) (Cost, error) {
 	checkGrad(grad, p)
-	return e.Replicate(grad, p, f, n, 1, rng)
+	return e.replicate(grad, p, f, n, 1, rng)
 }
 
-// Replicate writes R estimates into dst (see Replicator). The pairs of up
-// to 256 samples (of one or more replications) are drawn first, then
-// evaluated with one Values call for the positive and one for the
-// negative points when f is an objective.Batch.
-func (e *MVD) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+// replicate writes R estimates into dst (the batched replications of
+// Replicate). The pairs of up to 256 samples (of one or more replications)
+// are drawn first, then evaluated with one Values call for the positive and
+// one for the negative points when f is an objective.Batch.
+func (e *MVD) replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
 	checkRows(dst, p, R)
 	mv, ok := p.(dist.MeasureValued)
 	if !ok || n < 1 {
@@ -102,3 +102,6 @@ func init() {
 		return &MVD{Coupled: coupled}, nil
 	})
 }
+
+// self returns e (see replicator).
+func (e *MVD) self() Estimator { return e }

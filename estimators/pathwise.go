@@ -68,10 +68,11 @@ func (e *Pathwise) Estimate(grad []float64, p dist.Distribution, f objective.Obj
 	return Cost{Grad: n}, nil
 }
 
-// Replicate writes R estimates into dst (see Replicator). With batched
-// family and objective, the noise, points and gradients of a group of
-// replications are drawn and evaluated in one call each.
-func (e *Pathwise) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+// replicate writes R estimates into dst (the batched replications of
+// Replicate). With batched family and objective, the noise, points and
+// gradients of a group of replications are drawn and evaluated in one call
+// each.
+func (e *Pathwise) replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
 	checkRows(dst, p, R)
 	bp, ok := p.(dist.BatchReparameterized)
 	bf, ok2 := f.(objective.BatchDifferentiable)
@@ -106,3 +107,6 @@ func (e *Pathwise) Replicate(dst []float64, p dist.Distribution, f objective.Obj
 func init() {
 	Register("pathwise", func(*Options) (Estimator, error) { return &Pathwise{}, nil })
 }
+
+// self returns e (see replicator).
+func (e *Pathwise) self() Estimator { return e }

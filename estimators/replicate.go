@@ -18,21 +18,50 @@ import (
 // successive Estimate calls with the same rng would write (so a stateful
 // estimator updates its state between rows, and the random stream is the
 // same), and an error is returned in the same cases. It allocates nothing
-// in steady state.
+// in steady state. The conformance kit checks all of this.
+//
+// A type that embeds an estimator implementing Replicator and overrides
+// Estimate must override Replicate too, or Replicate runs the embedded
+// estimator's numbers. The built-in estimators' batched replications are
+// not exposed as a Replicate method, so embedding one of them is safe:
+// Replicate uses them only for the built-in type itself.
 type Replicator interface {
 	Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error)
 }
 
+// replicator is implemented by the built-in estimators with batched
+// replications. self returns the estimator itself: when the method is
+// promoted from an embedded built-in, it returns the embedded value, not
+// the embedding one, and Replicate falls back to the loop over the
+// embedding type's Estimate.
+type replicator interface {
+	replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error)
+	self() Estimator
+}
+
 // Replicate writes R independent n-sample estimates of est into dst, as
-// Replicator describes: through est's Replicate method if it has one, and
-// otherwise by R calls of Estimate. It panics if len(dst) is not
-// R·p.NumParams().
+// Replicator describes: through est's Replicate method if it has one (or a
+// built-in estimator's batched replications), and otherwise by R calls of
+// Estimate. It panics if len(dst) is not R·p.NumParams().
 func Replicate(est Estimator, dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
 	checkRows(dst, p, R)
 	if r, ok := est.(Replicator); ok {
 		return r.Replicate(dst, p, f, n, R, rng)
 	}
+	if r, ok := est.(replicator); ok && r.self() == est {
+		return r.replicate(dst, p, f, n, R, rng)
+	}
 	return replicateLoop(est, dst, p, f, n, R, rng)
+}
+
+// HasReplicate reports whether Replicate runs batched replications for est
+// (its Replicate method or a built-in's), not the loop over Estimate.
+func HasReplicate(est Estimator) bool {
+	if _, ok := est.(Replicator); ok {
+		return true
+	}
+	r, ok := est.(replicator)
+	return ok && r.self() == est
 }
 
 // replicateLoop is Replicate by R calls of Estimate.

@@ -67,10 +67,10 @@ func (e *Score) Estimate(grad []float64, p dist.Distribution, f objective.Object
 	return Cost{F: n}, nil
 }
 
-// Replicate writes R estimates into dst (see Replicator). With batched
-// family and objective, the samples and values of a group of replications
-// are drawn and evaluated in one call each.
-func (e *Score) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+// replicate writes R estimates into dst (the batched replications of
+// Replicate). With batched family and objective, the samples and values of
+// a group of replications are drawn and evaluated in one call each.
+func (e *Score) replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
 	checkRows(dst, p, R)
 	bp, ok := p.(dist.BatchScorer)
 	_, ok2 := f.(objective.Batch)
@@ -100,3 +100,6 @@ func (e *Score) Replicate(dst []float64, p dist.Distribution, f objective.Object
 func init() {
 	Register("score", func(*Options) (Estimator, error) { return &Score{}, nil })
 }
+
+// self returns e (see replicator).
+func (e *Score) self() Estimator { return e }

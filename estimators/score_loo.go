@@ -47,9 +47,9 @@ func (e *ScoreLOO) Estimate(grad []float64, p dist.Distribution, f objective.Obj
 	return Cost{F: n}, nil
 }
 
-// Replicate writes R estimates into dst (see Replicator), drawing the
-// samples of a group of replications together.
-func (e *ScoreLOO) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+// replicate writes R estimates into dst (the batched replications of
+// Replicate), drawing the samples of a group of replications together.
+func (e *ScoreLOO) replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
 	checkRows(dst, p, R)
 	if n < 2 {
 		return Cost{}, Check(e.Info(), p, f, n)
@@ -82,3 +82,6 @@ func (e *ScoreLOO) fromSamples(grad []float64, p dist.Distribution, xs, fs []flo
 func init() {
 	Register("score+loo", func(*Options) (Estimator, error) { return &ScoreLOO{}, nil })
 }
+
+// self returns e (see replicator).
+func (e *ScoreLOO) self() Estimator { return e }

@@ -99,10 +99,10 @@ func (e *ScoreMA) Estimate(grad []float64, p dist.Distribution, f objective.Obje
 	return Cost{F: n}, nil
 }
 
-// Replicate writes R estimates into dst (see Replicator), drawing the
-// samples of a group of replications together; the baseline moves after
-// each replication, as after each Estimate.
-func (e *ScoreMA) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+// replicate writes R estimates into dst (the batched replications of
+// Replicate), drawing the samples of a group of replications together; the
+// baseline moves after each replication, as after each Estimate.
+func (e *ScoreMA) replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
 	checkRows(dst, p, R)
 	if n < 1 {
 		return Cost{}, Check(e.Info(), p, f, n)
@@ -143,3 +143,6 @@ func init() {
 		return NewScoreMA(decay)
 	})
 }
+
+// self returns e (see replicator).
+func (e *ScoreMA) self() Estimator { return e }

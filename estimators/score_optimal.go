@@ -109,10 +109,11 @@ func (e *ScoreOptimal) Estimate(grad []float64, p dist.Distribution, f objective
 	return Cost{F: n}, nil
 }
 
-// Replicate writes R estimates into dst (see Replicator), drawing the
-// samples of a group of replications together; the running sums take in
-// each replication after its estimate, as after each Estimate.
-func (e *ScoreOptimal) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
+// replicate writes R estimates into dst (the batched replications of
+// Replicate), drawing the samples of a group of replications together; the
+// running sums take in each replication after its estimate, as after each
+// Estimate.
+func (e *ScoreOptimal) replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (Cost, error) {
 	checkRows(dst, p, R)
 	if n < 1 {
 		return Cost{}, Check(e.Info(), p, f, n)
@@ -172,3 +173,6 @@ func init() {
 		return NewScoreOptimal(decay)
 	})
 }
+
+// self returns e (see replicator).
+func (e *ScoreOptimal) self() Estimator { return e }

@@ -213,11 +213,6 @@ func run(e estimators.Estimator, fx Fixture, n, reps int, rng *rand.Rand, visit 
 // Replicate and successive Estimate calls: more than one chunk of 256.
 const replicateReps = 300
 
-func isReplicator(e estimators.Estimator) bool {
-	_, ok := e.(estimators.Replicator)
-	return ok
-}
-
 func fixtureRNG(fx Fixture) *rand.Rand {
 	h := fnv.New64a()
 	h.Write([]byte(fx.Name))
@@ -347,7 +342,7 @@ func checkFixture(t *testing.T, newEst func(*testing.T) estimators.Estimator, fx
 	case err != nil:
 		t.Errorf("Replicate: %v", err)
 	case !same(loop, batch):
-		t.Errorf("Replicate of %d estimates differs from %d successive Estimate calls (%T implements Replicator: %v)", repR, repR, re, isReplicator(re))
+		t.Errorf("Replicate of %d estimates differs from %d successive Estimate calls (%T has batched replications: %v)", repR, repR, re, estimators.HasReplicate(re))
 	case c != loopCost:
 		t.Errorf("Replicate reports cost %+v, successive Estimate calls %+v", c, loopCost)
 	}

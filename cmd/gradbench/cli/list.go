@@ -263,7 +263,7 @@ func EstimatorTables(name string) ([]*table.Table, error) {
 		ok   bool
 		name string
 	}{
-		{is[estimators.Replicator](est), "batched replications (Replicate)"},
+		{estimators.HasReplicate(est), "batched replications (Replicate)"},
 		{is[estimators.MinibatchEstimator](est), "minibatch (EstimateMinibatch)"},
 		{is[estimators.Supporter](est), "restrictions beyond its needs (Supports)"},
 		{is[estimators.Stateful](est), "checkpoints and snapshots (Stateful)"},
