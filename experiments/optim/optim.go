@@ -35,6 +35,9 @@ type State struct {
 	M, V []float64
 }
 
+// Optimizers are the names New knows.
+var Optimizers = []string{"sgd", "adam"}
+
 // New returns the named optimizer: "sgd" (with the given momentum,
 // 0 for plain SGD) or "adam" (whose momentum must be 0: Adam has its own
 // moment estimates). It returns an error for an unknown name or a momentum
@@ -52,7 +55,7 @@ func New(name string, momentum float64) (Optimizer, error) {
 		}
 		return NewAdam(), nil
 	}
-	return nil, fmt.Errorf("unknown optimizer %q (known: sgd, adam)", name)
+	return nil, fmt.Errorf("unknown optimizer %q (known: %s)", name, strings.Join(Optimizers, ", "))
 }
 
 // SGD is stochastic gradient descent with optional heavy-ball momentum:

@@ -3,9 +3,13 @@ package spec
 import (
 	"fmt"
 	"maps"
+	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/gradbench/gradbench/estimators/dist"
 	"github.com/gradbench/gradbench/estimators/objective"
@@ -157,24 +161,20 @@ func (s *Spec) ApplyProfile(name string) error {
 		if len(known) > 0 {
 			msg = "known: " + strings.Join(known, ", ")
 		}
-		return &Error{File: s.File, Field: "profile", Msg: fmt.Sprintf("unknown profile %q (%s)", name, msg)}
+		return &Error{File: s.file, Field: "profile", Msg: fmt.Sprintf("unknown profile %q (%s)", name, msg)}
 	}
 	if (pr.TrainImages != nil || pr.TestImages != nil || pr.FinalTestImages != nil) && (s.Model == nil || !strings.HasPrefix(s.Model.Kind, "vae-")) {
-		return &Error{File: s.File, Field: "profile." + name, Msg: "train_images, test_images and final_test_images apply to the VAE kinds only"}
+		return &Error{File: s.file, Field: "profile." + name, Msg: "train_images, test_images and final_test_images apply to the VAE kinds only"}
 	}
 	if pr.ProbeDraws != nil && (s.Model == nil || s.Model.ProbeDraws == 0) {
-		return &Error{File: s.File, Field: "profile." + name + ".probe_draws", Msg: "applies to probe experiments only (the spec sets no probe_draws)"}
+		return &Error{File: s.file, Field: "profile." + name + ".probe_draws", Msg: "applies to probe experiments only (the spec sets no probe_draws)"}
+	}
+	for _, section := range []any{s.Sweep, s.Train, s.Model} {
+		if v := reflect.ValueOf(section); !v.IsNil() {
+			override(v.Elem(), pr)
+		}
 	}
 	if sw := s.Sweep; sw != nil {
-		if pr.Replications != nil {
-			sw.Replications = *pr.Replications
-		}
-		if pr.Block != nil {
-			sw.Block, sw.blockGiven = *pr.Block, true
-		}
-		if pr.ReferenceSamples != nil {
-			sw.ReferenceSamples = *pr.ReferenceSamples
-		}
 		if len(pr.N) > 0 {
 			sw.N = slices.Clone(pr.N)
 		}
@@ -190,24 +190,29 @@ func (s *Spec) ApplyProfile(name string) error {
 				}
 			}
 		}
+		sw.blockGiven = sw.blockGiven || pr.Block != nil
 		sw.setBlock()
 	}
-	if s.Model != nil {
-		s.Model.applyProfile(pr)
+	s.Profile = name
+	if err := s.validate(); err != nil {
+		return err
 	}
-	if tr := s.Train; tr != nil {
-		for _, f := range []struct {
-			src *int
-			dst *int
-		}{{pr.Steps, &tr.Steps}, {pr.Seeds, &tr.Seeds}, {pr.EvalEvery, &tr.EvalEvery},
-			{pr.VarianceDraws, &tr.VarianceDraws}, {pr.ObjectiveSamples, &tr.ObjectiveSamples}} {
-			if f.src != nil {
-				*f.dst = *f.src
+	return nil
+}
+
+// override sets every int field of the section v whose toml key is that
+// of a field pr sets.
+func override(v reflect.Value, pr Profile) {
+	p := reflect.ValueOf(pr)
+	for i, f := range reflect.VisibleFields(p.Type()) {
+		if x := p.Field(i); x.Kind() == reflect.Pointer && !x.IsNil() {
+			for _, g := range reflect.VisibleFields(v.Type()) {
+				if g.Tag.Get("toml") == f.Tag.Get("toml") {
+					v.FieldByIndex(g.Index).SetInt(x.Elem().Int())
+				}
 			}
 		}
 	}
-	s.Profile = name
-	return s.validate()
 }
 
 func (s *Spec) errf(field, format string, args ...any) *Error {
@@ -216,7 +221,7 @@ func (s *Spec) errf(field, format string, args ...any) *Error {
 
 // validate checks what depends on the expanded grids: sizes and every
 // parameter value against the registries.
-func (s *Spec) validate() error {
+func (s *Spec) validate() *Error {
 	if s.Model != nil {
 		return nil // checked while parsing
 	}
@@ -242,13 +247,53 @@ func (s *Spec) validate() error {
 	}
 	if err := s.checkComponents(sw.Distributions, "sweep.distributions", true, true); err != nil {
 		return err
+	} else if err := s.checkComponents(sw.Objectives, "sweep.objectives", false, true); err != nil {
+		return err
 	}
-	return s.checkComponents(sw.Objectives, "sweep.objectives", false, true)
+	return s.checkPlot()
+}
+
+// checkPlot checks that the gradient components that [plot] names in
+// params and y_ranges are some of those of the sweep's distributions.
+func (s *Spec) checkPlot() *Error {
+	pl := s.Plot
+	if pl == nil || len(pl.Params)+len(pl.YRanges) == 0 {
+		return nil
+	}
+	var names []string // in order of appearance
+	have := map[string]bool{}
+	for i := range s.Sweep.Distributions {
+		c := &s.Sweep.Distributions[i]
+		for k := range int(c.points()) {
+			if d, err := dist.New(c.Name, c.point(k).Map()); err == nil {
+				for _, n := range d.ParamNames() {
+					if !have[n] {
+						have[n], names = true, append(names, n)
+					}
+				}
+			}
+		}
+	}
+	if len(names) > 12 {
+		names = append(names[:12], "…")
+	}
+	const msg = "%q: not a gradient component of the sweep's distributions (%s)"
+	for i, name := range pl.Params {
+		if !have[name] {
+			return s.errf(fmt.Sprintf("plot.params[%d]", i), msg, name, strings.Join(names, ", "))
+		}
+	}
+	for _, r := range pl.YRanges {
+		if !have[r.Param] {
+			return s.errf(join("plot.y_ranges", toml.Key{r.Param}.String()), msg, r.Param, strings.Join(names, ", "))
+		}
+	}
+	return nil
 }
 
 // checkComponents builds every grid point of cs with the registry,
 // naming the offending parameter when one value alone is invalid.
-func (s *Spec) checkComponents(cs []Component, field string, isDist, indexed bool) error {
+func (s *Spec) checkComponents(cs []Component, field string, isDist, indexed bool) *Error {
 	build := func(name string, m map[string]float64) error {
 		var err error
 		if isDist {
@@ -293,21 +338,10 @@ func (s *Spec) checkComponents(cs []Component, field string, isDist, indexed boo
 // defaults returns the registered non-NaN default parameter values.
 func defaults(name string, isDist bool) map[string]float64 {
 	m := map[string]float64{}
-	if isDist {
-		if f, ok := dist.Lookup(name); ok {
-			for _, q := range f.Params {
-				if q.Default == q.Default {
-					m[q.Name] = q.Default
-				}
-			}
-		}
-		return m
-	}
-	if k, ok := objective.Lookup(name); ok {
-		for _, q := range k.Params {
-			if q.Default == q.Default {
-				m[q.Name] = q.Default
-			}
+	names, defs, _ := params(name, isDist)
+	for i, q := range names {
+		if !math.IsNaN(defs[i]) {
+			m[q] = defs[i]
 		}
 	}
 	return m

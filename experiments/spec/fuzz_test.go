@@ -13,6 +13,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(spectest.Good))
 	f.Add([]byte(spectest.Base))
 	f.Add([]byte(spectest.TrainWith("")))
+	f.Add([]byte(spectest.ModelWith("")))
 	for _, tc := range spectest.BadSpecs {
 		f.Add([]byte(tc.Src))
 	}
@@ -25,8 +26,8 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if (s.Sweep == nil) == (s.Train == nil) {
-			t.Fatalf("parsed spec has sweep %v and train %v", s.Sweep != nil, s.Train != nil)
+		if n := btoi(s.Sweep != nil) + btoi(s.Train != nil) + btoi(s.Model != nil); n != 1 {
+			t.Fatalf("parsed spec has %d of sweep, train and model", n)
 		}
 		if s.Sweep != nil {
 			if n := s.Sweep.NumCells(); n > 0 {
@@ -38,4 +39,11 @@ func FuzzParse(f *testing.F) {
 			s.ApplyProfile(name)
 		}
 	})
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -4,9 +4,14 @@
 // optimizer moving θ with each estimator). experiments/README.md documents
 // every key.
 //
-// Decoding is strict: unknown keys, wrong types and invalid values are
-// errors of type *Error that name the file, the line where known, and the
-// field.
+// Specs are decoded by github.com/BurntSushi/toml into tagged structs:
+// the exported types below, whose toml tags name their keys, range tags
+// bound integers ("lo,hi") and need tags say what a missing key is for.
+// Decoding is strict: unknown keys (MetaData.Undecoded), wrong types and
+// invalid values are errors of type *Error that name the file, the line
+// where known, and the field. Every section is checked, [plot] included,
+// by spec and by the packages that own the names it uses (RegisterCheck),
+// so that a bad spec fails before anything runs.
 package spec
 
 // Spec is a parsed, validated experiment specification.
@@ -41,23 +46,24 @@ type Spec struct {
 // Points, N, Block and ReferenceSamples; training specs Steps, Seeds,
 // EvalEvery, VarianceDraws and ObjectiveSamples.
 type Profile struct {
-	Replications     *int
-	Points           *int // caps every linspace/logspace grid at this many points
-	N                []int
-	Block            *int
-	ReferenceSamples *int
+	Replications     *int  `toml:"replications" range:"2,1099511627776" kind:"sweep"`
+	Points           *int  `toml:"points" range:"1,100000" kind:"sweep"` // caps every linspace/logspace grid at this many points
+	N                []int `toml:"-"`
+	Block            *int  `toml:"block" range:"1,1099511627776" kind:"sweep"`
+	ReferenceSamples *int  `toml:"reference_samples" range:"2,10000000000" kind:"sweep"`
 
-	Steps            *int
-	Seeds            *int
-	EvalEvery        *int
-	VarianceDraws    *int
-	ObjectiveSamples *int
+	Steps            *int `toml:"steps" range:"1,1000000000" kind:"train"`
+	Seeds            *int `toml:"seeds" range:"1,10000" kind:"train"`
+	EvalEvery        *int `toml:"eval_every" range:"1,1000000000" kind:"train"`
+	VarianceDraws    *int `toml:"variance_draws" range:"0,10000000" kind:"train"`
+	ObjectiveSamples *int `toml:"objective_samples" range:"1,1000000000" kind:"train"`
 	// TrainImages and TestImages override the VAEs' evaluation sizes.
-	TrainImages, TestImages *int
+	TrainImages *int `toml:"train_images" range:"1,10000000" kind:"train"`
+	TestImages  *int `toml:"test_images" range:"1,10000000" kind:"train"`
 	// FinalTestImages overrides the Bernoulli VAE's final_test_images.
-	FinalTestImages *int
+	FinalTestImages *int `toml:"final_test_images" range:"0,10000000" kind:"train"`
 	// ProbeDraws overrides a probe experiment's probe_draws.
-	ProbeDraws *int
+	ProbeDraws *int `toml:"probe_draws" range:"20,1000000" kind:"train"`
 }
 
 // Estimator is one estimator entry of a spec.
@@ -92,19 +98,20 @@ type Grid struct {
 
 // Sweep describes a cartesian sweep.
 type Sweep struct {
-	Estimators    []Estimator
-	Distributions []Component
-	Objectives    []Component
-	N             []int // samples per estimate
-	Replications  int   // estimates per cell, ≥ 2
+	Estimators    []Estimator `toml:"-"`
+	Distributions []Component `toml:"-"`
+	Objectives    []Component `toml:"-"`
+	N             []int       `toml:"-"`                                                                                  // samples per estimate
+	Replications  int         `toml:"replications" range:"2,1099511627776" need:"the number of estimates per cell (≥ 2)"` // estimates per cell
 	// Block is the number of replications per independent RNG stream
 	// (replication block); workers take whole blocks. It defaults to
 	// DefaultBlock and is capped at Replications.
-	Block int
-	// Reference is the reference method: "auto", "closed", "quadrature",
-	// "enumeration" or "montecarlo"; ReferenceSamples sizes the Monte Carlo one.
-	Reference        string
-	ReferenceSamples int
+	Block int `toml:"block" range:"1,1099511627776"`
+	// Reference is the reference method, as reference.ParseMethod takes
+	// it: "auto", "closed", "quadrature", "enumeration" or "montecarlo";
+	// ReferenceSamples sizes the Monte Carlo one.
+	Reference        string `toml:"reference"`
+	ReferenceSamples int    `toml:"reference_samples" range:"2,10000000000"`
 
 	blockGiven bool // Block was set in the spec (else DefaultBlock, capped at Replications)
 }
@@ -112,29 +119,29 @@ type Sweep struct {
 // Train describes a training (convergence) run: θ of a distribution moved by
 // an optimizer to minimise E_{p(θ)}[f] with each estimator.
 type Train struct {
-	Estimators   []Estimator
-	Distribution Component // initial θ: every grid has exactly one value
-	Objective    Component // every grid has exactly one value
-	Optimizer    string    // "sgd" or "adam"
-	LearningRate float64
-	Schedule     string // one of Schedules
-	Momentum     float64
-	Steps        int // optimizer steps
-	N            int // samples per gradient estimate
-	EvalEvery    int // record a curve point every EvalEvery steps (and at 0 and Steps)
+	Estimators   []Estimator `toml:"-"`
+	Distribution Component   `toml:"-"`         // initial θ: every grid has exactly one value
+	Objective    Component   `toml:"-"`         // every grid has exactly one value
+	Optimizer    string      `toml:"optimizer"` // one of optim.Optimizers
+	LearningRate float64     `toml:"learning_rate" need:"the optimizer's step size (> 0)"`
+	Schedule     string      `toml:"schedule"` // one of optim.Schedules
+	Momentum     float64     `toml:"momentum"`
+	Steps        int         `toml:"steps" range:"1,1000000000" need:"the number of optimizer steps (≥ 1)"`
+	N            int         `toml:"n" range:"1,1073741824"`          // samples per gradient estimate
+	EvalEvery    int         `toml:"eval_every" range:"1,1000000000"` // record a curve point every EvalEvery steps (and at 0 and Steps)
 	// VarianceDraws is the number of extra estimates at the same θ used to
 	// measure the gradient variance at each evaluation (0: not measured).
-	VarianceDraws int
+	VarianceDraws int `toml:"variance_draws" range:"0,10000000"`
 	// ObjectiveSamples sizes the Monte Carlo objective estimate where no
 	// exact one exists.
-	ObjectiveSamples int
-	Seeds            int // independent runs per estimator
+	ObjectiveSamples int `toml:"objective_samples" range:"1,1000000000"`
+	Seeds            int `toml:"seeds" range:"1,10000"` // independent runs per estimator
 	// LogParams names components of θ (the family's ParamNames, e.g.
 	// "sigma") that the optimizer moves on the log scale, so they stay
 	// positive.
-	LogParams []string
+	LogParams []string `toml:"log_params"`
 	// Checkpoint says how often each run saves a checkpoint.
-	Checkpoint Checkpoint
+	Checkpoint Checkpoint `toml:"-"`
 }
 
 // DefaultCheckpointSeconds is the default of checkpoint_seconds.
@@ -146,28 +153,29 @@ const DefaultCheckpointSeconds = 60
 // that ends at least Seconds after the last checkpoint (0: not by time;
 // default DefaultCheckpointSeconds). Checkpoints never change results.
 type Checkpoint struct {
-	Every   int
-	Seconds float64
+	Every   int     `toml:"checkpoint_every" range:"0,1000000000"`
+	Seconds float64 `toml:"checkpoint_seconds"`
 }
 
 // Plot is a plot recipe: how `gradbench plot` renders the results.
 type Plot struct {
-	Recipe string // e.g. "variance" (metric against a parameter, one panel per gradient component)
-	X      string // the x column, e.g. "obj.k" or "dist.dim"
-	Metric string // the y column, e.g. "variance"
-	LogX   bool
-	LogY   bool
-	// Exact names the source of exact curves overlaid on Monte Carlo points
-	// ("" none; "normal-persample": quadrature of the per-sample variance).
-	Exact string
-	Title string
+	Recipe string `toml:"recipe"` // e.g. "variance" (metric against a parameter, one panel per gradient component)
+	X      string `toml:"x"`      // the x column, e.g. "obj.k" or "dist.dim"
+	Metric string `toml:"metric"` // the y column, e.g. "variance"
+	LogX   bool   `toml:"log_x"`
+	LogY   bool   `toml:"log_y"`
+	// Exact names the source of exact curves overlaid on Monte Carlo
+	// points, one of reference.ExactCurves ("" none).
+	Exact string `toml:"exact"`
+	Title string `toml:"title"`
 	// YMin and YMax fix the y range of every panel (0: automatic).
-	YMin, YMax float64
+	YMin float64 `toml:"y_min"`
+	YMax float64 `toml:"y_max"`
 	// YRanges fixes the y ranges of single panels, overriding YMin and
 	// YMax there (key y_ranges), sorted by component.
-	YRanges []PanelRange
+	YRanges []PanelRange `toml:"-"`
 	// Params selects which gradient components get a panel (empty: all).
-	Params []string
+	Params []string `toml:"params"`
 }
 
 // PanelRange is the y range of the panel of one gradient component (a

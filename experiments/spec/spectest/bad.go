@@ -1,5 +1,7 @@
 // Package spectest holds spec texts for tests: a valid spec and a table of
-// malformed ones with the error each must give.
+// malformed ones with the error each must give. Some of the errors come
+// from package figure's check of [plot] recipes, which a test must link
+// (import) to see them.
 package spectest
 
 import "strings"
@@ -58,10 +60,17 @@ var BadSpecs = []struct {
 	{"unknown estimator", strings.Replace(Base, `"score"`, `"scor"`, 1), "sweep.estimators[0]", 4, `unknown estimator "scor"`},
 	{"estimator wrong type", strings.Replace(Base, `["score"]`, `[3]`, 1), "sweep.estimators[0]", 4, "want an estimator name"},
 	{"no estimators", strings.Replace(Base, `["score"]`, `[]`, 1), "sweep.estimators", 4, "no estimators"},
-	{"unknown option", sweepWith("[sweep.options.score]\nfoo = 1\n"), "sweep.options.score", 8, "takes no options"},
-	{"options for missing label", sweepWith("[sweep.options.mvd]\ncoupled = true\n"), "sweep.options.mvd", 8, "no estimator labelled"},
+	{"option of an estimator without options", strings.Replace(Base, `["score"]`, `[{name = "score", options = {foo = 1}}]`, 1), "sweep.estimators[0]", 4, "estimator score takes no options"},
+	{"unknown option", strings.Replace(Base, `["score"]`, `[{name = "mvd", options = {coupling = true}}]`, 1), "sweep.estimators[0]", 4, `unknown option "coupling"`},
+	{"option wrong type", strings.Replace(Base, `["score"]`, `[{name = "mvd", options = {coupled = [1]}}]`, 1), "sweep.estimators[0].options.coupled", 4, "want a string, number or boolean"},
+	{"option not finite", strings.Replace(Base, `["score"]`, `[{name = "gumbel-softmax", options = {tau = inf}}]`, 1), "sweep.estimators[0].options.tau", 4, "finite"},
+	{"estimator entry unknown key", strings.Replace(Base, `["score"]`, `[{name = "score", opts = {}}]`, 1), "sweep.estimators[0].opts", 4, "unknown key (known: name, label, options, n)"},
+	{"estimator entry without name", strings.Replace(Base, `["score"]`, `[{label = "x"}]`, 1), "sweep.estimators[0].name", 4, "missing estimator name"},
+	{"retired options tables", sweepWith("[sweep.options.mvd]\ncoupled = true\n"), "sweep.options", 8, "give an estimator's options in its entry of sweep.estimators, e.g. estimators = ["},
+	{"retired estimator tables", sweepWith("[[sweep.estimator]]\nname = \"mvd\"\n"), "sweep.estimator", 8, "list every estimator in sweep.estimators, e.g. estimators = ["},
+	{"retired train estimator tables", TrainWith("") + "[[train.estimator]]\nname = \"pathwise\"\n", "train.estimator", 12, "list every estimator in train.estimators"},
 	{"duplicate label", strings.Replace(Base, `["score"]`, `["score", "score"]`, 1), "sweep.estimators[1]", 4, "duplicate estimator label"},
-	{"duplicate label table", sweepWith("[[sweep.estimator]]\nname = \"pathwise\"\nlabel = \"score\"\n"), "sweep.estimator[0]", 8, "duplicate"},
+	{"duplicate label table", strings.Replace(Base, `["score"]`, `["score", {name = "pathwise", label = "score"}]`, 1), "sweep.estimators[1]", 4, "duplicate"},
 	{"unknown distribution", strings.Replace(Base, `"normal"`, `"gauss"`, 1), "sweep.distributions[0].name", 9, `unknown distribution "gauss"`},
 	{"unknown objective", strings.Replace(Base, `"quadratic"`, `"cubic"`, 1), "sweep.objectives[0].name", 14, `unknown objective "cubic"`},
 	{"unknown dist param", strings.Replace(Base, "mu = 1.0", "m = 1.0", 1), "sweep.distributions[0].m", 10, "unknown key"},
@@ -82,7 +91,7 @@ var BadSpecs = []struct {
 	{"R one", strings.Replace(Base, "replications = 100", "replications = 1", 1), "sweep.replications", 6, "≥ 2"},
 	{"R missing", strings.Replace(Base, "replications = 100\n", "", 1), "sweep.replications", 3, "missing"},
 	{"block zero", sweepWith("block = 0\n"), "sweep.block", 8, "≥ 1"},
-	{"unknown reference", sweepWith("reference = \"exact\"\n"), "sweep.reference", 8, "want one of"},
+	{"unknown reference", sweepWith("reference = \"exact\"\n"), "sweep.reference", 8, `unknown reference method "exact"`},
 	{"no distributions", strings.Replace(Base, "[[sweep.distributions]]\nname = \"normal\"\nmu = 1.0\nsigma = [0.5, 1.0]\n", "", 1), "sweep.distributions", 3, "missing"},
 	{"missing dist name", strings.Replace(Base, "name = \"normal\"\n", "", 1), "sweep.distributions[0].name", 8, "missing name"},
 	{"absurd cells", strings.Replace(strings.Replace(Base, "[-3.0, 3.0, 5]", "[-3.0, 3.0, 100000]", 1), "[0.5, 1.0]", "{linspace = [0.5, 1.0, 100]}", 1), "sweep", 3, "cells"},
@@ -96,6 +105,14 @@ var BadSpecs = []struct {
 	{"plot unknown key", Base + "[plot]\nrecipe = \"variance\"\ncolour = \"red\"\n", "plot.colour", 18, "unknown key"},
 	{"plot missing recipe", Base + "[plot]\nx = \"obj.k\"\n", "plot.recipe", 16, "missing"},
 	{"plot wrong type", Base + "[plot]\nrecipe = \"variance\"\nlog_y = 1\n", "plot.log_y", 18, "true or false"},
+	{"plot params not components", Base + "[plot]\nrecipe = \"variance\"\nx = \"obj.k\"\nparams = [\"mu\", \"tau\"]\n", "plot.params[1]", 19, `"tau": not a gradient component`},
+	{"plot unknown exact", Base + "[plot]\nrecipe = \"variance\"\nx = \"obj.k\"\nexact = \"closed\"\n", "plot.exact", 19, "want one of persample"},
+	// Checked by package figure (RegisterCheck), which the tests link.
+	{"plot unknown recipe", Base + "[plot]\nrecipe = \"pie\"\nx = \"obj.k\"\n", "plot.recipe", 17, `unknown plot recipe "pie"`},
+	{"plot unknown x", Base + "[plot]\nrecipe = \"variance\"\nx = \"obj.q\"\n", "plot.x", 18, `"obj.q": not a column`},
+	{"plot unknown metric", Base + "[plot]\nrecipe = \"variance\"\nx = \"obj.k\"\nmetric = \"median\"\n", "plot.metric", 19, `unknown plot metric "median"`},
+	{"plot in a model spec", ModelWith("[plot]\nrecipe = \"curves\"\n"), "plot", 9, "remove [plot]"},
+	{"key in the wrong case", strings.Replace(Base, "replications = 100", "Replications = 100", 1), "sweep.Replications", 6, "unknown key in [sweep]"},
 	{"train unknown optimizer", TrainWith("optimizer = \"rmsprop\"\n"), "train.optimizer", 7, "want one of"},
 	{"train missing steps", strings.Replace(TrainWith(""), "steps = 10\n", "", 1), "train.steps", 3, "missing"},
 	{"train lr zero", strings.Replace(TrainWith(""), "learning_rate = 0.1", "learning_rate = 0.0", 1), "train.learning_rate", 5, "> 0"},
