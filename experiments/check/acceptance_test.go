@@ -68,6 +68,7 @@ func compare(t *testing.T, base, cur []store.Row) *check.Report {
 // TestSuiteUnchangedPasses: the regression suites run twice with the same
 // seed give identical rows, and the check passes with every row "~".
 func TestSuiteUnchangedPasses(t *testing.T) {
+	t.Parallel()
 	for _, path := range []string{"../regression.toml", "../regression-discrete.toml"} {
 		s := loadSuite(t, path, "")
 		rep := compare(t, run(t, s, s.Seed), run(t, s, s.Seed))
@@ -101,6 +102,7 @@ func TestSuiteUnchangedPasses(t *testing.T) {
 // validity does not depend on the size (GRADBENCH_TEST_PROFILE=full runs
 // the full size).
 func TestFalsePositiveRate(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("reruns both suites at 20 seeds (about two minutes): make test runs it")
 	}
@@ -229,6 +231,7 @@ func runAs(t *testing.T, name string) []store.Row {
 }
 
 func TestInjectedFaults(t *testing.T) {
+	t.Parallel()
 	base := runAs(t, "score")
 	for _, c := range []struct {
 		name   string
@@ -318,6 +321,7 @@ k = [0.0, 3.0]
 // bit (same seed), so nothing else can fail. The seeds are fixed: the test
 // is deterministic.
 func TestBiasedNewEstimatorFails(t *testing.T) {
+	t.Parallel()
 	s, err := spec.Parse("base.toml", []byte(newEstimatorSpec))
 	if err != nil {
 		t.Fatal(err)
@@ -384,6 +388,7 @@ func TestBiasedNewEstimatorFails(t *testing.T) {
 // bias and pass as "new"); the other rows are bit-identical to the
 // baseline's (same seed).
 func TestBiasedNewEstimatorFailsSuite(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs the regression suite twice")
 	}

@@ -33,6 +33,7 @@ func compare(t *testing.T, base, cur []store.Row) *Report {
 }
 
 func TestIdenticalPasses(t *testing.T) {
+	t.Parallel()
 	base := []store.Row{row("score", "mu", 10), row("score", "sigma", 20), row("pathwise", "mu", 0)}
 	rep := compare(t, base, base)
 	if rep.Failed() || rep.Count(Same) != 3 {
@@ -41,6 +42,7 @@ func TestIdenticalPasses(t *testing.T) {
 }
 
 func TestDecisions(t *testing.T) {
+	t.Parallel()
 	// With n = 20000 per side and kurtosis 3, SE(log s²) ≈ 0.01 per side,
 	// so the log-ratio test has SE ≈ 0.014: +30% is z ≈ 18.5, +5% is z ≈ 3.5
 	// (significant after Holm over 6 rows, but below the 10% threshold).
@@ -79,6 +81,7 @@ func TestDecisions(t *testing.T) {
 }
 
 func TestBiasIgnoredForBiasedEstimators(t *testing.T) {
+	t.Parallel()
 	base := []store.Row{row("gs", "mu", 1)}
 	cur := []store.Row{row("gs", "mu", 1)}
 	cur[0].Unbiased = false
@@ -89,6 +92,7 @@ func TestBiasIgnoredForBiasedEstimators(t *testing.T) {
 }
 
 func TestNonFiniteFails(t *testing.T) {
+	t.Parallel()
 	base := []store.Row{row("s", "mu", 1)}
 	cur := []store.Row{row("s", "mu", 1)}
 	cur[0].Nonfinite = 1
@@ -99,6 +103,7 @@ func TestNonFiniteFails(t *testing.T) {
 }
 
 func TestZeroVariance(t *testing.T) {
+	t.Parallel()
 	base := []store.Row{row("mvd", "mu", 0)}
 	cur := []store.Row{row("mvd", "mu", 1e-34)} // rounding noise on a mean of 1
 	if rep := compare(t, base, cur); rep.Failed() {
@@ -111,6 +116,7 @@ func TestZeroVariance(t *testing.T) {
 }
 
 func TestBadOptions(t *testing.T) {
+	t.Parallel()
 	for _, o := range []Options{{Alpha: 1.5}, {Threshold: -1}, {BiasSE: math.NaN()}} {
 		if _, err := Compare(nil, nil, o); err == nil {
 			t.Errorf("options %+v accepted", o)
@@ -119,6 +125,7 @@ func TestBadOptions(t *testing.T) {
 }
 
 func TestBenchfmt(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	r := row("score", "mu", 2.5)
 	r.NsPerEstimate = 12
@@ -132,6 +139,7 @@ func TestBenchfmt(t *testing.T) {
 }
 
 func TestRoundingResidues(t *testing.T) {
+	t.Parallel()
 	// An exact estimator of a zero gradient: mean and spread are rounding
 	// residues, so neither the bias nor the variance may fail.
 	base := []store.Row{row("exact", "mu", 1e-34)}
@@ -151,6 +159,7 @@ func TestRoundingResidues(t *testing.T) {
 }
 
 func TestIncomparableRuns(t *testing.T) {
+	t.Parallel()
 	base := []store.Row{row("s", "mu", 1)}
 	cur := []store.Row{row("s", "mu", 1)}
 	cur[0].Replications = 10000 // another profile
@@ -160,6 +169,7 @@ func TestIncomparableRuns(t *testing.T) {
 }
 
 func TestThresholdZero(t *testing.T) {
+	t.Parallel()
 	// +5% at z ≈ 3.5 (see TestDecisions): below the default threshold, a
 	// regression with threshold 0.
 	base := []store.Row{row("b", "mu", 10)}
@@ -183,6 +193,7 @@ func TestThresholdZero(t *testing.T) {
 // new cell fails, a new cell of a biased-by-design estimator and an
 // unbiased new cell pass as "new", and a failed cell fails.
 func TestNewCellsTested(t *testing.T) {
+	t.Parallel()
 	base := []store.Row{row("a", "mu", 10)}
 	cur := []store.Row{row("a", "mu", 10), row("b", "mu", 10), row("c", "mu", 10), row("d", "mu", 10), row("e", "mu", 10), row("f", "mu", 10)}
 	cur[1].Mean = 1.25 // a 25% bias: 1e3 SE
@@ -228,6 +239,7 @@ func TestNewCellsTested(t *testing.T) {
 // bias tests are one Holm family over the rows of unbiased estimators with
 // estimates.
 func TestAudit(t *testing.T) {
+	t.Parallel()
 	rows := []store.Row{row("a", "mu", 10), row("b", "mu", 10), row("c", "mu", 10), row("d", "mu", 10), row("e", "mu", 10), row("f", "mu", 10)}
 	rows[1].Mean, rows[1].Bias = 1.25, 0.25
 	rows[2].Mean, rows[2].Unbiased = 1.25, false
@@ -260,6 +272,7 @@ func TestAudit(t *testing.T) {
 // probability at most 0.05, and the committed one is fixed, so the test is
 // deterministic.
 func TestCommittedBaselineAudits(t *testing.T) {
+	t.Parallel()
 	var rows []store.Row
 	forced := map[string]bool{}
 	for _, name := range []string{"regression", "regression-discrete"} {

@@ -18,6 +18,11 @@ import (
 // baseline written without refusals has none.
 const ForcedFile = "forced.json"
 
+// DefaultBaselineDir is the committed baseline that "gradbench check"
+// compares with and "gradbench baseline" writes unless told otherwise
+// (-baseline): results/baseline, one folder per regression suite.
+var DefaultBaselineDir = filepath.Join(store.DefaultResultsDir, "baseline")
+
 // Forced is the content of ForcedFile.
 type Forced struct {
 	Reason    string    `json:"reason"`     // the -force reason, as given

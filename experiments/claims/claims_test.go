@@ -14,6 +14,7 @@ import (
 // test does, and the verdict stays "supported". A per-component 4-SE rule
 // would have said "not supported".
 func TestUnbiasedOneOutlier(t *testing.T) {
+	t.Parallel()
 	z := normalZ(90)
 	z[17] = 4.02
 	c := one(claimUnbiased(unbiasedRows("pathwise", 45, z, 0)))
@@ -28,6 +29,7 @@ func TestUnbiasedOneOutlier(t *testing.T) {
 // Jacobian factor, 6.3 SE per component) is rejected, on every component
 // or on a single cell of 45.
 func TestUnbiasedTwoPercent(t *testing.T) {
+	t.Parallel()
 	c := one(claimUnbiased(unbiasedRows("pathwise", 45, normalZ(90), 0.02)))
 	wantVerdict(t, c, NotSupported, "bias detected")
 
@@ -45,6 +47,7 @@ func TestUnbiasedTwoPercent(t *testing.T) {
 // (0.05 sd) is half a standard error: no bias is detected, and none can be
 // ruled out.
 func TestUnbiasedInconclusive(t *testing.T) {
+	t.Parallel()
 	rows := unbiasedRows("pathwise", 3, normalZ(6), 0)
 	for i := range rows {
 		rows[i].Replications = 100
@@ -73,6 +76,7 @@ func ratioRows(obj string, reps int, ratios ...float64) []store.Row {
 }
 
 func TestSamples(t *testing.T) {
+	t.Parallel()
 	// Every family well above 2×: supported.
 	many := append(ratioRows("quadratic", 100000, 5, 8, 40), ratioRows("gaussian", 100000, 3, 4)...)
 	c := one(claimSamples(many))
@@ -105,6 +109,7 @@ func lowestRows(obj string, ratios map[string]float64) []store.Row {
 }
 
 func TestLowest(t *testing.T) {
+	t.Parallel()
 	win := func(obj string) []store.Row { return lowestRows(obj, map[string]float64{"score": 5, "mvd": 3}) }
 	lose := lowestRows("cos", map[string]float64{"score": 0.2, "mvd": 3})
 	// Usually (2 of 3 families), not always (1 beaten): supported.
@@ -128,6 +133,7 @@ func TestLowest(t *testing.T) {
 // pathwise stays the lower-variance choice per evaluation; without block
 // statistics it is left out.
 func TestScoreOptimalCharged(t *testing.T) {
+	t.Parallel()
 	rows := lowestRows("quadratic", map[string]float64{"score+optimal": 0.5})
 	so := &rows[1]
 	if got, want := evaluations(so), 1+float64(10000-1)/2; got != want {
@@ -162,6 +168,7 @@ func stepRows(pathwiseMean float64, scoreZ float64) []store.Row {
 }
 
 func TestStep(t *testing.T) {
+	t.Parallel()
 	c := one(claimStep(stepRows(0, 0.5)))
 	wantVerdict(t, c, Supported)
 	must(t, "measured", c.Measured, "pathwise wrong at the 3 nonzero components: supported")
@@ -195,6 +202,7 @@ func discreteRows(exp string, ref, unbVar, relaxBias, relaxVar float64, ks ...fl
 }
 
 func TestDiscrete(t *testing.T) {
+	t.Parallel()
 	// The relaxation's small bias and variance beat the unbiased
 	// estimator's variance at both cells: supported.
 	win := discreteRows("toy", 0.005, 1e-2, 1e-3, 1e-4, 0.45, 0.49)
@@ -227,6 +235,7 @@ func TestDiscrete(t *testing.T) {
 func slices2(r []store.Row) []store.Row { return append([]store.Row(nil), r...) }
 
 func TestVAEGaussian(t *testing.T) {
+	t.Parallel()
 	c := one(claimVAEGaussian(newModelResults(ClaimsVAEGaussian, gaussianVAE())))
 	wantVerdict(t, c, Supported, "in all 3 comparisons")
 	must(t, "measured", c.Measured, "3 seeds", "step 2000", "score recovers 5% of pathwise's gain")
@@ -257,6 +266,7 @@ func TestVAEGaussian(t *testing.T) {
 // evaluations per step; at pathwise's final count it has trained half the
 // steps, and its curve is read there, not at its own end.
 func TestVAEGaussianEqualEvaluations(t *testing.T) {
+	t.Parallel()
 	var ss []series
 	for seed := 1; seed <= 3; seed++ {
 		ss = append(ss,
@@ -269,6 +279,7 @@ func TestVAEGaussianEqualEvaluations(t *testing.T) {
 }
 
 func TestVAEGaussianStoppedRuns(t *testing.T) {
+	t.Parallel()
 	// A run that diverged (NaN) is left out of the comparison and counted.
 	var ss []series
 	for seed := 1; seed <= 3; seed++ {
@@ -289,6 +300,7 @@ func TestVAEGaussianStoppedRuns(t *testing.T) {
 }
 
 func TestBLR(t *testing.T) {
+	t.Parallel()
 	c := one(claimBLR(newModelResults(ClaimsBLR, blrMetrics(0, 30))))
 	wantVerdict(t, c, Supported, "in all 3 parts")
 	must(t, "measured", c.Measured, "equivalence within ±1 nat: supported", "min 200 (step 0)")
@@ -303,6 +315,7 @@ func TestBLR(t *testing.T) {
 }
 
 func TestVAEBernoulli(t *testing.T) {
+	t.Parallel()
 	exps := []*modelResults{
 		newModelResults(ClaimsVAEBernoulli[0], bernoulliVAE(ClaimsVAEBernoulli[0], 1)),
 		newModelResults(ClaimsVAEBernoulli[1], bernoulliVAE(ClaimsVAEBernoulli[1], -1)),
@@ -339,6 +352,7 @@ func bernoulliNoisy(gain float64) []store.Metric {
 }
 
 func TestTwoSided(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		pFor, pAgainst, p float64
 		side              Side
@@ -357,6 +371,7 @@ func TestTwoSided(t *testing.T) {
 }
 
 func TestEvery(t *testing.T) {
+	t.Parallel()
 	ps := []part{{"a", Supported, ""}, {"b", Supported, ""}}
 	if v := every(ps, "part"); v.Word != Supported {
 		t.Errorf("%q", v)
@@ -375,6 +390,7 @@ func TestEvery(t *testing.T) {
 }
 
 func TestWrap(t *testing.T) {
+	t.Parallel()
 	lines := wrap("aaa bbb ccc dddddddddddd e", 7, "  ")
 	want := []string{"aaa bbb", "  ccc", "  ddddd", "  ddddd", "  dd e"}
 	if strings.Join(lines, "|") != strings.Join(want, "|") {

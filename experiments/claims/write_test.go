@@ -117,6 +117,7 @@ func TestGolden(t *testing.T) {
 // TestTextWidth: the text layout fits the width it is given, and -wide's
 // table does not.
 func TestTextWidth(t *testing.T) {
+	t.Parallel()
 	res := evaluateSynthetic(t)
 	for _, w := range []int{40, 80, 100, 132} {
 		for i, line := range strings.Split(string(render(t, res, table.Text, w)), "\n") {
@@ -137,6 +138,7 @@ func TestTextWidth(t *testing.T) {
 // TestLaTeXASCII: the LaTeX output is plain ASCII, so it compiles whatever
 // Unicode characters the document declares, and every claim is there.
 func TestLaTeXASCII(t *testing.T) {
+	t.Parallel()
 	res := evaluateSynthetic(t)
 	out := render(t, res, table.LaTeX, 0)
 	for i, r := range string(out) {
@@ -155,6 +157,7 @@ func TestLaTeXASCII(t *testing.T) {
 // (article, 11pt, 2.5 cm margins) and fails on any error or overfull box
 // wider than 1 pt. It needs pdflatex.
 func TestLaTeXCompiles(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("typesetting in -short mode")
 	}

@@ -39,6 +39,7 @@ func synthCurves() []store.CurvePoint {
 }
 
 func TestCurves(t *testing.T) {
+	t.Parallel()
 	f, err := Curves("train", "quadratic, Adam", synthCurves())
 	if err != nil {
 		t.Fatal(err)

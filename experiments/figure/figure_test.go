@@ -86,6 +86,7 @@ func dir(t *testing.T) string {
 }
 
 func TestLinesRender(t *testing.T) {
+	t.Parallel()
 	rec := spec.Plot{Recipe: "variance", X: "obj.k", Metric: "variance", LogY: true, Exact: "test"}
 	figs, err := Lines("quadratic", synthRows(1), rec, synthExact)
 	if err != nil {
@@ -160,6 +161,7 @@ func render(t *testing.T, f *Figure, format string) []byte {
 // TestReproducible renders the same figure twice (from fresh Figure values)
 // in each format and requires identical bytes.
 func TestReproducible(t *testing.T) {
+	t.Parallel()
 	rec := spec.Plot{X: "obj.k", LogY: true, Exact: "test"}
 	for _, format := range Formats {
 		var out [2][]byte
@@ -180,6 +182,7 @@ func TestReproducible(t *testing.T) {
 // negative, or whose bands reach zero, on log axes: gonum panics on such
 // values, so they must be dropped or clipped and reported.
 func TestLogAxisNonPositive(t *testing.T) {
+	t.Parallel()
 	f := &Figure{Name: "zeros", Panels: []Panel{
 		{Title: "all zero", LogX: true, LogY: true, Series: []Series{
 			{Label: "mvd", X: []float64{0, 1, 10}, Y: []float64{0, 0, -1}, Lo: []float64{0, 0, -2}, Hi: []float64{0, 1, 0}},
@@ -213,6 +216,7 @@ func TestLogAxisNonPositive(t *testing.T) {
 }
 
 func TestStyleOf(t *testing.T) {
+	t.Parallel()
 	seen := map[color.NRGBA]string{}
 	for _, name := range []string{"score", "score+ma", "score+loo", "score+optimal", "score+const", "delta", "pathwise", "mvd"} {
 		st := StyleOf(name)
@@ -231,6 +235,7 @@ func TestStyleOf(t *testing.T) {
 }
 
 func TestParseFormats(t *testing.T) {
+	t.Parallel()
 	got, err := ParseFormats("png, svg,png")
 	if err != nil || !slices.Equal(got, []string{"png", "svg"}) {
 		t.Errorf("ParseFormats = %v, %v", got, err)
@@ -243,6 +248,7 @@ func TestParseFormats(t *testing.T) {
 }
 
 func TestFallbackAvoidsBuiltins(t *testing.T) {
+	t.Parallel()
 	for _, lab := range []string{"score-copy", "my-estimator", "a", "b", "c", "d", "e", "f", "g", "h", "rebar-2", "relax-nn"} {
 		st := StyleOf(lab)
 		if builtinPair(st.Fill, st.Glyph) {
@@ -252,6 +258,7 @@ func TestFallbackAvoidsBuiltins(t *testing.T) {
 }
 
 func TestLinesSkippedAndFacets(t *testing.T) {
+	t.Parallel()
 	rows := append(synthRows(1), synthRows(10)...)
 	rows = append(rows, store.Row{Experiment: "test", Estimator: "score+loo", Distribution: "normal", Objective: "quadratic",
 		Dist: []store.KV{{Name: "mu", Value: 1}, {Name: "sigma", Value: 1}}, Obj: []store.KV{{Name: "k", Value: 0}},
@@ -274,6 +281,7 @@ func TestLinesSkippedAndFacets(t *testing.T) {
 }
 
 func TestBuiltinStylesDistinct(t *testing.T) {
+	t.Parallel()
 	seen := map[string]string{}
 	for name, st := range builtinStyles {
 		key := fmt.Sprintf("%v/%T", st.Color, st.Glyph)

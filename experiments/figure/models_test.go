@@ -11,6 +11,7 @@ import (
 )
 
 func TestModelFigure(t *testing.T) {
+	t.Parallel()
 	src := "experiment,estimator,seed,step,evals,metric,value\n" +
 		"e,a,0,0,0,elbo,-10\ne,a,1,0,0,elbo,-12\ne,a,0,10,100,elbo,-5\ne,a,1,10,120,elbo,-7\n" +
 		"e,a,0,10,100,var_mu,0\ne,a,0,0,0,var_mu,4\ne,a,0,20,200,var_mu,-1\n"
@@ -65,6 +66,7 @@ func fixtureMetrics(names ...string) string {
 }
 
 func TestModelFigures(t *testing.T) {
+	t.Parallel()
 	type fig struct {
 		name   string
 		panels []string
@@ -140,6 +142,7 @@ func TestModelFigures(t *testing.T) {
 }
 
 func TestModelFiguresErrors(t *testing.T) {
+	t.Parallel()
 	ms, err := store.ReadMetrics(strings.NewReader(fixtureMetrics("elbo", "loss")))
 	if err != nil {
 		t.Fatal(err)

@@ -35,6 +35,7 @@ func zeroPanel() Panel {
 // the x axis and noted as a zero, not reported as outside the y range; a
 // small but genuine value below a fixed range still is.
 func TestZeroMarked(t *testing.T) {
+	t.Parallel()
 	for _, zero := range []float64{0, 2.5e-32, -1e-33} {
 		p := zeroPanel()
 		p.Series[1].Y[1] = zero
@@ -65,6 +66,7 @@ func TestZeroMarked(t *testing.T) {
 // TestZeroMarkerDrawn renders the zero panel and finds mvd's colour on
 // the x axis line: below every point of the data area.
 func TestZeroMarkerDrawn(t *testing.T) {
+	t.Parallel()
 	lowest := func(p Panel) int {
 		f := &Figure{Name: "z", Panels: []Panel{p}}
 		img, err := png.Decode(bytes.NewReader(render(t, f, "png")))
@@ -103,6 +105,7 @@ func lowestPixel(img image.Image, c color.NRGBA) int {
 // distinct colours while the palette lasts and distinct colour × marker
 // pairs while those last.
 func TestStylesDistinct(t *testing.T) {
+	t.Parallel()
 	builtins := []string{"score", "pathwise", "mvd", "rebar", "relax", "gumbel-softmax"}
 	for _, withBuiltins := range []bool{false, true} {
 		for _, n := range []int{1, 2, 3, 5, 7, 8, 9, 12, 20, 30, 46, 47, 48, 60, 100, 140, 141, 142, 200} {
@@ -175,6 +178,7 @@ func TestStylesDistinct(t *testing.T) {
 // palette has colours (the categorical toy's 11 and then some) and checks
 // that it says nothing about repeated styles.
 func TestManySeriesFigure(t *testing.T) {
+	t.Parallel()
 	p := Panel{Title: "∂/∂logit", LogY: true}
 	for i := range 14 {
 		p.Series = append(p.Series, Series{Label: fmt.Sprintf("gs-%d", i), X: []float64{1, 2}, Y: []float64{1 + float64(i), 2 + float64(i)}})
@@ -190,6 +194,7 @@ func TestManySeriesFigure(t *testing.T) {
 // points off a fixed range) has no legend entry; one whose only values are
 // zeros is drawn (on the x axis) and has an entry with its marker.
 func TestLegendOnlyDrawn(t *testing.T) {
+	t.Parallel()
 	f := &Figure{Name: "legend", Panels: []Panel{{LogY: true, YMin: 1, YMax: 100, Series: []Series{
 		{Label: "score", X: []float64{1, 2}, Y: []float64{10, 20}},
 		{Label: "off", X: []float64{1, 2}, Y: []float64{1e4, 1e5}},
@@ -218,6 +223,7 @@ func TestLegendOnlyDrawn(t *testing.T) {
 // below its axes) and not in the caption, and that the figure's own note
 // is in the caption.
 func TestPanelNotesPlacement(t *testing.T) {
+	t.Parallel()
 	f := &Figure{Name: "notes", Caption: "The caption.", Notes: []string{"a figure note"}, Panels: []Panel{
 		{Title: "left", LogY: true, Series: []Series{{Label: "score", X: []float64{1, 2}, Y: []float64{1, 2}}}},
 		{Title: "right", LogY: true, Series: []Series{{Label: "mvd", X: []float64{1, 2, 3}, Y: []float64{1, 2, -1}}}},
@@ -262,6 +268,7 @@ func TestPanelNotesPlacement(t *testing.T) {
 
 // TestPlurals: counts of one are singular in every note.
 func TestPlurals(t *testing.T) {
+	t.Parallel()
 	f := &Figure{Name: "one", Panels: []Panel{{Title: "p", LogY: true, YMin: 1, YMax: 10, Series: []Series{
 		{Label: "a", X: []float64{1, 2, 3, 4, 5}, Y: []float64{2, 100, -1, 0, 3}, Lo: []float64{-1, 90, -2, 0, 2}, Hi: []float64{3, 110, 0, 0, 4}},
 		{Label: "b", Kind: Curve, X: []float64{1, 2}, Y: []float64{2, -3}},
@@ -291,6 +298,7 @@ func TestPlurals(t *testing.T) {
 // and leave the others to y_min and y_max; a range for a component without
 // a panel is an error.
 func TestLinesYRanges(t *testing.T) {
+	t.Parallel()
 	rec := spec.Plot{X: "obj.k", LogY: true, YMin: 0.005, YMax: 10, YRanges: []spec.PanelRange{{Param: "sigma", Min: 0.1, Max: 10}}}
 	figs, err := Lines("r", synthRows(1), rec, nil)
 	if err != nil {
@@ -315,6 +323,7 @@ func TestLinesYRanges(t *testing.T) {
 
 // TestSymbolIndexed: indexed components get their symbol too.
 func TestSymbolIndexed(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"mu": "μ", "mu[0]": "μ[0]", "sigma[12]": "σ[12]", "logit[3]": "logit[3]", "x[": "x["} {
 		if got := Symbol(in); got != want {
 			t.Errorf("Symbol(%q) = %q, want %q", in, got, want)
@@ -328,6 +337,7 @@ func TestSymbolIndexed(t *testing.T) {
 // vgpdf would otherwise write as text (the characters it lacks are drawn as
 // outlines).
 func TestPDFText(t *testing.T) {
+	t.Parallel()
 	f := &Figure{Name: "pdf", Title: "f(x) = (x − k)², x ~ N(1, 1)", Panels: []Panel{
 		{Title: "∂/∂μ", YLabel: "Var[∂/∂σ]", LogY: true, Series: []Series{{Label: "pathwise", X: []float64{1, 2}, Y: []float64{1, 2}, Lo: []float64{0.9, 1.8}, Hi: []float64{1.1, 2.2}}}},
 	}}
@@ -380,6 +390,7 @@ func TestPDFText(t *testing.T) {
 
 // TestCP1252 checks the code page table against a few known bytes.
 func TestCP1252(t *testing.T) {
+	t.Parallel()
 	for r, want := range map[rune]int{'A': 'A', '€': 0x80, '–': 0x96, '—': 0x97, 'Ÿ': 0x9f, '²': 0xb2, 'µ': 0xb5, '×': 0xd7, 'ÿ': 0xff} {
 		if b, ok := cp1252(r); !ok || int(b) != want {
 			t.Errorf("cp1252(%q) = %#x, %v; want %#x", r, b, ok, want)

@@ -24,6 +24,10 @@ import (
 // Formats lists the output formats: "png", "svg" and "pdf".
 var Formats = []string{"png", "svg", "pdf"}
 
+// DefaultFormats is the comma-separated list of formats "gradbench plot"
+// writes unless told otherwise (-formats): every one of Formats.
+const DefaultFormats = "png,svg,pdf"
+
 // ParseFormats parses a comma-separated list of formats such as
 // "png,svg"; it returns an error naming an unknown one.
 func ParseFormats(s string) ([]string, error) {

@@ -34,6 +34,7 @@ func quadGrad(g, x, a, c []float64) float64 {
 // plus the oscillation of about one step (twice the last rate) that its
 // normalised steps leave around the minimum, plus 1e-3.
 func TestOptimizersConverge(t *testing.T) {
+	t.Parallel()
 	a := []float64{0.5, 1, 2}
 	c := []float64{3, -2, 0.5}
 	const steps = 1000
@@ -85,6 +86,7 @@ func TestOptimizersConverge(t *testing.T) {
 
 // TestSGDSteps checks plain and momentum SGD against hand computation.
 func TestSGDSteps(t *testing.T) {
+	t.Parallel()
 	o, _ := New("sgd", 0.5)
 	x := []float64{1, 2}
 	o.Step(x, []float64{1, -2}, 0.1) // v = (1, −2), x = (0.9, 2.2)
@@ -103,6 +105,7 @@ func TestSGDSteps(t *testing.T) {
 // −lr·g/(|g| + ε) in each coordinate, about −lr·sign(g), and a second step
 // with the same gradient is the same.
 func TestAdamSteps(t *testing.T) {
+	t.Parallel()
 	o := NewAdam()
 	x := []float64{0, 0, 0}
 	g := []float64{1e3, -1e-3, 0}
@@ -122,6 +125,7 @@ func TestAdamSteps(t *testing.T) {
 }
 
 func TestSchedules(t *testing.T) {
+	t.Parallel()
 	const lr, steps = 0.4, 100
 	for _, tc := range []struct {
 		name string
@@ -147,6 +151,7 @@ func TestSchedules(t *testing.T) {
 }
 
 func TestOptimizerErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		momentum float64

@@ -97,6 +97,7 @@ func TestSummaryGolden(t *testing.T) {
 }
 
 func TestSummaryErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		opts SummaryOptions
 		want string
@@ -114,6 +115,7 @@ func TestSummaryErrors(t *testing.T) {
 }
 
 func TestNum(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		v    float64
 		want string
@@ -138,6 +140,7 @@ func TestNum(t *testing.T) {
 }
 
 func TestPlusMinusKeepsZeros(t *testing.T) {
+	t.Parallel()
 	if got := PlusMinus(1.235, 0.1); got != "1.235 ± 0.10" {
 		t.Errorf("PlusMinus(1.235, 0.1) = %q, want 1.235 ± 0.10", got)
 	}
@@ -147,6 +150,7 @@ func TestPlusMinusKeepsZeros(t *testing.T) {
 }
 
 func TestFinal(t *testing.T) {
+	t.Parallel()
 	var pts []store.CurvePoint
 	for seed := range 3 {
 		for step := 0; step <= 20; step += 10 {
@@ -168,6 +172,7 @@ func TestFinal(t *testing.T) {
 // TestFinalAllStopped: when every run of an estimator stopped, its row is
 // the last step with a live run, and the stopped column counts every run.
 func TestFinalAllStopped(t *testing.T) {
+	t.Parallel()
 	var pts []store.CurvePoint
 	for seed := range 2 {
 		pts = append(pts,
@@ -185,6 +190,7 @@ func TestFinalAllStopped(t *testing.T) {
 // seeds with the t interval; a metric of the last step only counts; probes
 // are left out; names choose and order the columns.
 func TestFinalMetrics(t *testing.T) {
+	t.Parallel()
 	ms := []store.Metric{
 		{Experiment: "x", Estimator: "a", Seed: 0, Step: 0, Name: "elbo", Value: -9},
 		{Experiment: "x", Estimator: "a", Seed: 0, Step: 10, Name: "elbo", Value: -1},

@@ -8,6 +8,7 @@ import (
 )
 
 func TestHolmHand(t *testing.T) {
+	t.Parallel()
 	nan := math.NaN()
 	for _, c := range []struct {
 		p     []float64
@@ -56,6 +57,7 @@ func TestHolmHand(t *testing.T) {
 // the hypotheses whose adjusted p-value is at most alpha, and at least those
 // Bonferroni rejects.
 func TestHolmMatchesAdjust(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(4, 4))
 	for range 500 {
 		p := make([]float64, 1+rng.IntN(8))

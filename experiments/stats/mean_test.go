@@ -7,6 +7,7 @@ import (
 )
 
 func TestZQuantileAndP(t *testing.T) {
+	t.Parallel()
 	// Standard values (Abramowitz and Stegun, table 26.1).
 	for _, c := range []struct{ level, z float64 }{
 		{0.95, 1.959963984540054},
@@ -40,6 +41,7 @@ func TestZQuantileAndP(t *testing.T) {
 }
 
 func TestZTestEdges(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ est, se, ref, refSE, z, p float64 }{
 		{1, 0, 1, 0, 0, 1},
 		{2, 0, 1, 0, math.Inf(1), 0},
@@ -71,6 +73,7 @@ func TestZTestEdges(t *testing.T) {
 // its own standard error (as from a Monte Carlo reference run) is checked
 // the same way.
 func TestMeanZTestCalibration(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 8))
 	const trials = 2000
 	tol := 4 * math.Sqrt(0.05*0.95/trials)
@@ -105,6 +108,7 @@ func TestMeanZTestCalibration(t *testing.T) {
 // interval must be within 4 binomial SE (±0.0138) of 0.95. (A normal
 // quantile would give about 0.88 here.)
 func TestMeanCICoverage(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(6, 1))
 	const trials = 4000
 	cover := 0
@@ -129,6 +133,7 @@ func TestMeanCICoverage(t *testing.T) {
 // the z-test on the pooled observations rejects more often (skewness). The
 // seed is fixed.
 func TestBatchMeansTestCalibration(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(11, 12))
 	const trials, B, per = 4000, 20, 200
 	mean := math.Exp(1.5 * 1.5 / 2)

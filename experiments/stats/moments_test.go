@@ -28,6 +28,7 @@ func near(got, want, rel, scale float64) bool {
 }
 
 func TestMomentsHand(t *testing.T) {
+	t.Parallel()
 	var m Moments
 	for _, x := range []float64{1, 2, 3, 4} {
 		m.Add(x)
@@ -61,6 +62,7 @@ func TestMomentsHand(t *testing.T) {
 }
 
 func TestMomentsEmptyAndConstant(t *testing.T) {
+	t.Parallel()
 	var m Moments
 	if !math.IsNaN(m.Mean()) || !math.IsNaN(m.Variance()) || !math.IsNaN(m.SE()) || !math.IsNaN(m.Kurtosis()) {
 		t.Errorf("empty: mean %v var %v se %v kurt %v, want NaN", m.Mean(), m.Variance(), m.SE(), m.Kurtosis())
@@ -80,6 +82,7 @@ func TestMomentsEmptyAndConstant(t *testing.T) {
 }
 
 func TestMomentsNonFinite(t *testing.T) {
+	t.Parallel()
 	var m, ref Moments
 	for _, x := range []float64{1, math.NaN(), 2, math.Inf(1), 4, math.Inf(-1)} {
 		m.Add(x)
@@ -108,6 +111,7 @@ func TestMomentsNonFinite(t *testing.T) {
 // where the sums-of-powers formula loses every digit: 1e9 + {4, 7, 13, 16}
 // has variance exactly 30.
 func TestMomentsStable(t *testing.T) {
+	t.Parallel()
 	var m Moments
 	for _, x := range []float64{4, 7, 13, 16} {
 		m.Add(1e9 + x)
@@ -125,6 +129,7 @@ func TestMomentsStable(t *testing.T) {
 // sums on skewed data. Rounding errors grow like n·ε, so a relative
 // tolerance of 1e-12 at n = 10⁴ leaves a margin of about 100.
 func TestMomentsAgainstTwoPass(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	x := make([]float64, 10000)
 	for i := range x {
@@ -184,6 +189,7 @@ func TestMomentsAgainstTwoPass(t *testing.T) {
 }
 
 func TestMergeEmpty(t *testing.T) {
+	t.Parallel()
 	var a, empty Moments
 	for _, x := range []float64{3, 1, 4, 1, 5} {
 		a.Add(x)
@@ -203,6 +209,7 @@ func TestMergeEmpty(t *testing.T) {
 }
 
 func TestFromSums(t *testing.T) {
+	t.Parallel()
 	var m Moments
 	for _, x := range []float64{2, 3, 5, 7, 11} {
 		m.Add(x)
@@ -233,6 +240,7 @@ func TestFromSums(t *testing.T) {
 }
 
 func TestVec(t *testing.T) {
+	t.Parallel()
 	ms := make([]Moments, 2)
 	AddVec(ms, []float64{1, 10})
 	AddVec(ms, []float64{3, 30})

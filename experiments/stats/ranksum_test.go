@@ -7,6 +7,7 @@ import (
 )
 
 func TestRankSumExactSmall(t *testing.T) {
+	t.Parallel()
 	// m = n = 2: the 6 arrangements give U = 0, 1, 2, 2, 3, 4.
 	c := rankSumCounts(2, 2)
 	want := []float64{1, 1, 2, 1, 1}
@@ -34,6 +35,7 @@ func TestRankSumExactSmall(t *testing.T) {
 // (binomial SE 0.0034; asserted within 4 SE; the exact test is slightly
 // conservative because U is discrete). The seed is fixed.
 func TestRankSumCalibration(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 6))
 	a, b := make([]float64, 20), make([]float64, 20)
 	const trials = 4000
@@ -54,6 +56,7 @@ func TestRankSumCalibration(t *testing.T) {
 }
 
 func TestRankSumNormalApproximation(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(7, 8))
 	a, b := make([]float64, 60), make([]float64, 60)
 	for i := range a {

@@ -105,6 +105,7 @@ func binomSE(p float64) float64 { return math.Sqrt(p * (1 - p) / calTrials) }
 // shortfall is the price of an asymptotic interval; a user whose estimates
 // are that heavy-tailed needs more replications.
 func TestVarianceCICoverage(t *testing.T) {
+	t.Parallel()
 	res := calibration()
 	tol := 4 * binomSE(0.95)
 	for i, d := range calDists {
@@ -132,6 +133,7 @@ func TestVarianceCICoverage(t *testing.T) {
 // of two coverage rates on the same trials has a standard error at most
 // 1/sqrt(2000) = 0.022; both assertions on it are at 4 of those.
 func TestChiSquareUndercovers(t *testing.T) {
+	t.Parallel()
 	res := calibration()
 	tol := 4 * binomSE(0.95)
 	diffTol := 4 / math.Sqrt(calTrials)
@@ -166,6 +168,7 @@ func TestChiSquareUndercovers(t *testing.T) {
 // above the lognormal reference: not wildly off, and a regression check
 // built on it should still use Holm's correction and a small α.
 func TestVarianceRatioCalibration(t *testing.T) {
+	t.Parallel()
 	res := calibration()
 	tol := 4 * binomSE(0.05)
 	for i, d := range calDists {
@@ -189,6 +192,7 @@ func TestVarianceRatioCalibration(t *testing.T) {
 // Φ(log 1.2/sqrt(4/1000) − 1.96) ≈ 0.82; over 200 trials its SE is 0.027,
 // and the assertion (≥ 0.70) is more than 4 SE below.
 func TestVarianceRatioPower(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 3))
 	const trials = 200
 	scale := math.Sqrt(1.2)
@@ -215,6 +219,7 @@ func TestVarianceRatioPower(t *testing.T) {
 }
 
 func TestCompareVariancesEdges(t *testing.T) {
+	t.Parallel()
 	nan := math.NaN()
 	for _, c := range []struct {
 		a, b     VarianceSummary
@@ -249,6 +254,7 @@ func TestCompareVariancesEdges(t *testing.T) {
 // kurtosis b_2 = 3n²/(n−1)²) the standard error of log s² must be
 // sqrt(2/(n−1)) up to rounding.
 func TestLogSENormal(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{10, 100, 1000} {
 		got := VarianceSummary{N: n, Variance: 1, Kurtosis: 3 * float64(n*n) / float64((n-1)*(n-1))}.LogSE()
 		want := math.Sqrt(2 / float64(n-1))
@@ -259,6 +265,7 @@ func TestLogSENormal(t *testing.T) {
 }
 
 func TestLevelPanics(t *testing.T) {
+	t.Parallel()
 	var m Moments
 	m.Add(1)
 	m.Add(2)

@@ -29,6 +29,7 @@ func samplePoints() []CurvePoint {
 func sameFloat(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
 
 func TestCurvesRoundTrip(t *testing.T) {
+	t.Parallel()
 	in := samplePoints()
 	var buf bytes.Buffer
 	if err := WriteCurves(&buf, in); err != nil {
@@ -69,6 +70,7 @@ func TestCurvesRoundTrip(t *testing.T) {
 }
 
 func TestSaveLoadCurves(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := samplePoints()
 	if err := SaveCurves(dir, in); err != nil {
@@ -84,6 +86,7 @@ func TestSaveLoadCurves(t *testing.T) {
 }
 
 func TestReadCurvesErrors(t *testing.T) {
+	t.Parallel()
 	for _, text := range []string{
 		"",
 		"estimator,seed\npathwise,0\n",
@@ -97,6 +100,7 @@ func TestReadCurvesErrors(t *testing.T) {
 }
 
 func TestAggregate(t *testing.T) {
+	t.Parallel()
 	var pts []CurvePoint
 	// Three seeds of "a" at steps 0 and 5; seed 2 stops at step 3.
 	for seed, objs := range [][2]float64{{4, 1}, {6, 3}, {5, 0}} {

@@ -105,6 +105,7 @@ func lockHolder(t *testing.T, dir string) holder {
 }
 
 func TestLockOtherProcess(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "results", "blr")
 	cmd, stdin := startHolder(t, dir)
 	checkLocked(t, dir, cmd.Process.Pid)
@@ -131,6 +132,7 @@ func TestLockOtherProcess(t *testing.T) {
 }
 
 func TestLockHolderKilled(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cmd, _ := startHolder(t, dir)
 	pid := cmd.Process.Pid
@@ -154,6 +156,7 @@ func TestLockHolderKilled(t *testing.T) {
 }
 
 func TestLockStaleFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	stale := "pid: 999999999\nsince: 2026-12-01T20:31:02Z\ncommand: gradbench run x.toml with a much longer command line than ours\n"
 	if err := os.WriteFile(filepath.Join(dir, LockFile), []byte(stale), 0o644); err != nil {
@@ -173,6 +176,7 @@ func TestLockStaleFile(t *testing.T) {
 }
 
 func TestLockSameProcess(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "new")
 	l, err := Lock(dir)
 	if err != nil {
@@ -202,6 +206,7 @@ func TestLockSameProcess(t *testing.T) {
 // Lock its own open file, so they exclude each other as processes do):
 // never two holders at once, despite Unlock removing the file.
 func TestLockExclusive(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var holders, taken atomic.Int64
 	var wg sync.WaitGroup
@@ -238,6 +243,7 @@ func TestLockExclusive(t *testing.T) {
 }
 
 func TestParseHolder(t *testing.T) {
+	t.Parallel()
 	now, err := time.Parse(time.RFC3339, "2026-12-01T20:31:02Z")
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,11 @@ import (
 	"strings"
 )
 
+// DefaultResultsDir is the folder, relative to where gradbench runs, that
+// holds one results folder per experiment unless told otherwise:
+// "gradbench run" writes results/<name>, "gradbench claims" reads there.
+const DefaultResultsDir = "results"
+
 // File names inside a results folder.
 const (
 	CellsFile  = "cells.csv"

@@ -78,6 +78,7 @@ func checkLayout(t *testing.T, tab *Table, out string) {
 }
 
 func TestLaTeXNarrowUnchanged(t *testing.T) {
+	t.Parallel()
 	tab := summaryLike(3, 2, []string{"obj.k", "param"}, nil)
 	want := "\\begin{table}[htbp]\n\\centering\n\\small\n\\caption{demo: variance $\\pm$ 95\\% CI half-width}\n\\begin{tabular}{llrr}\n\\toprule\n"
 	if out := latex(t, tab); !strings.HasPrefix(out, want) || strings.Count(out, `\begin{tabular}`) != 1 {
@@ -88,6 +89,7 @@ func TestLaTeXNarrowUnchanged(t *testing.T) {
 // TestLaTeXTranspose is the discrete-toy-variance-cost table: six key
 // columns, five of them constant, twelve estimator columns, two rows.
 func TestLaTeXTranspose(t *testing.T) {
+	t.Parallel()
 	keys := []string{"distribution", "dist.logit", "objective", "obj.k", "n", "param"}
 	tab := summaryLike(2, 12, keys, map[string]bool{"distribution": true, "dist.logit": true, "objective": true, "n": true, "param": true})
 	out := latex(t, tab)
@@ -110,6 +112,7 @@ func TestLaTeXTranspose(t *testing.T) {
 // (four rows of wide cells): groups of columns, each with the key columns,
 // in one float.
 func TestLaTeXSplit(t *testing.T) {
+	t.Parallel()
 	tab := summaryLike(4, 9, []string{"distribution", "dist.spread", "param"}, map[string]bool{"distribution": true})
 	out := latex(t, tab)
 	checkLayout(t, tab, out)
@@ -134,6 +137,7 @@ func TestLaTeXSplit(t *testing.T) {
 // repeats on every page; its column groups are longtables that continue the
 // first's number.
 func TestLaTeXLong(t *testing.T) {
+	t.Parallel()
 	tab := summaryLike(80, 11, []string{"dist.spread", "param"}, nil)
 	tab.LaTeXLabel = "tab:long"
 	out := latex(t, tab)
@@ -160,6 +164,7 @@ func TestLaTeXLong(t *testing.T) {
 // TestLaTeXMergeKeys: key columns wider than the page leave no room for a
 // value column; they merge into one wrapped setting column.
 func TestLaTeXMergeKeys(t *testing.T) {
+	t.Parallel()
 	keys := []string{"distribution", "dist.mu", "dist.sigma", "dist.dim", "dist.rate", "dist.scale", "dist.k", "dist.lambda", "objective", "obj.k", "n", "param"}
 	tab := summaryLike(6, 2, keys, map[string]bool{"n": true})
 	out := latex(t, tab)
@@ -173,6 +178,7 @@ func TestLaTeXMergeKeys(t *testing.T) {
 }
 
 func TestLaTeXExplicitColumns(t *testing.T) {
+	t.Parallel()
 	tab := &Table{Header: []string{"claim", "verdict"}, LaTeXColumns: ">{\\raggedright\\arraybackslash}p{3cm}p{2cm}"}
 	for range 3 {
 		tab.Append(strings.Repeat("a long claim that wraps ", 4), "supported")
@@ -190,6 +196,7 @@ func TestLaTeXExplicitColumns(t *testing.T) {
 }
 
 func TestFixedWidths(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		spec string
 		want []float64
@@ -208,6 +215,7 @@ func TestFixedWidths(t *testing.T) {
 }
 
 func TestTextWidthEm(t *testing.T) {
+	t.Parallel()
 	// "0.5 ± 1": three digits (0.5 em each), a period, two spaces, ±.
 	if got, want := textWidthEm("0.5 ± 1"), 3*0.5+0.2778+2*0.3333+0.7778; fmt.Sprintf("%.4f", got) != fmt.Sprintf("%.4f", want) {
 		t.Errorf("textWidthEm = %v, want %v", got, want)
@@ -224,6 +232,7 @@ func textLines(t *testing.T, tab *Table, width int) []string {
 }
 
 func TestWriteText(t *testing.T) {
+	t.Parallel()
 	tab := &Table{
 		Caption: "Estimators, a caption long enough to need wrapping on a narrow terminal of forty columns",
 		Header:  []string{"estimator", "unbiased", "cost per sample", "summary"},
@@ -274,6 +283,7 @@ func TestWriteText(t *testing.T) {
 }
 
 func TestWrapCell(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		s     string
 		width int

@@ -25,6 +25,10 @@ const (
 	CSV      Format = "csv"
 )
 
+// DefaultFormat is the format commands print tables in unless told
+// otherwise (-format): text, for a terminal.
+const DefaultFormat = Text
+
 // Formats lists the formats ParseFormat accepts.
 var Formats = []Format{Text, Markdown, LaTeX, CSV}
 

@@ -14,6 +14,7 @@ func sample() *Table {
 }
 
 func TestWriteFormats(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		f    Format
 		want []string
@@ -39,6 +40,7 @@ func TestWriteFormats(t *testing.T) {
 }
 
 func TestParseFormat(t *testing.T) {
+	t.Parallel()
 	for _, f := range Formats {
 		if g, err := ParseFormat(string(f)); err != nil || g != f {
 			t.Errorf("ParseFormat(%q) = %q, %v", f, g, err)

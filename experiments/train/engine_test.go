@@ -252,6 +252,7 @@ func TestResumeRefusesForeign(t *testing.T) {
 // TestShardsMergeEqualSingleRun splits a model spec's 6 runs into 4
 // shards (uneven), merges them and compares with a single run.
 func TestShardsMergeEqualSingleRun(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	single := t.TempDir()
 	if _, err := RunSpec(ctx, blrSpec(t, 30), Options{Dir: single}); err != nil {
@@ -296,6 +297,7 @@ func TestShardsMergeEqualSingleRun(t *testing.T) {
 // TestSecondWriterRefused holds a folder's lock as another run would: Run
 // fails at once with an error naming the holder.
 func TestSecondWriterRefused(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	l, err := store.Lock(dir)
 	if err != nil {
@@ -414,6 +416,7 @@ func TestCommonRandomNumbers(t *testing.T) {
 // both one-sided misses). It also checks that only the reference run
 // trains and every estimator is probed at each of its checkpoints.
 func TestProbesDisARMBelowARM(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("loads MNIST")
 	}

@@ -15,6 +15,7 @@ import (
 // of the test images' dynamic binarisations under the clipped pixel means
 // (about −206 nats), not near −543 (every pixel ½).
 func TestBernoulliVAEStartsAtDataMean(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("loads MNIST")
 	}
@@ -62,6 +63,7 @@ func TestBernoulliVAEStartsAtDataMean(t *testing.T) {
 // in both profiles: their data load and every estimator applies to its
 // model (the VAEs need MNIST, so not with -short).
 func TestPrepareCommittedSpecs(t *testing.T) {
+	t.Parallel()
 	paths, err := filepath.Glob("../*.toml")
 	if err != nil {
 		t.Fatal(err)

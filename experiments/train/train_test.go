@@ -77,6 +77,7 @@ func splitRuns(points []store.CurvePoint) [][]store.CurvePoint {
 // at the end, and e² is bounded as above, so the expected end value is
 // about 0.03.
 func TestTrainQuadratic(t *testing.T) {
+	t.Parallel()
 	const eta, n = 0.05, 16
 	s := quadSpec("sgd", "constant", eta, 200, 1, 4, "pathwise", "score")
 	points, err := Curves(context.Background(), s, Options{})
@@ -150,6 +151,7 @@ func equalPoints(a, b []store.CurvePoint) bool {
 }
 
 func TestDeterministicAcrossWorkers(t *testing.T) {
+	t.Parallel()
 	adam := quadSpec("adam", "cosine", 0.1, 60, 20, 3, "pathwise", "score")
 	adam.Train.VarianceDraws = 10
 	// A family without an exact objective: the Monte Carlo objective and
@@ -190,6 +192,7 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 // TestMeasuringKeepsTrajectory checks that measuring (variance draws, more
 // frequent evaluations) does not change θ.
 func TestMeasuringKeepsTrajectory(t *testing.T) {
+	t.Parallel()
 	a := quadSpec("adam", "constant", 0.05, 100, 50, 2, "score")
 	b := quadSpec("adam", "constant", 0.05, 100, 1, 2, "score")
 	b.Train.VarianceDraws = 7
@@ -222,6 +225,7 @@ func TestMeasuringKeepsTrajectory(t *testing.T) {
 // σ stays positive only if it is below 0.1, nine standard deviations below
 // its mean, so the first step fails (with probability 1 − 1e-19).
 func TestInvalidStepReported(t *testing.T) {
+	t.Parallel()
 	s := quadSpec("sgd", "constant", 10, 20, 1, 1, "pathwise")
 	s.Train.N = 1000
 	s.Train.LogParams = nil
@@ -262,6 +266,7 @@ func TestInvalidStepReported(t *testing.T) {
 // 0.050, whatever their correlation. The test allows 4 of those (error
 // rate below 1e-4).
 func TestGradVariance(t *testing.T) {
+	t.Parallel()
 	s := quadSpec("sgd", "constant", 0.01, 1, 1, 1, "pathwise")
 	s.Train.VarianceDraws = 2000
 	points, err := Curves(context.Background(), s, Options{})
@@ -274,6 +279,7 @@ func TestGradVariance(t *testing.T) {
 }
 
 func TestObjectiveMethods(t *testing.T) {
+	t.Parallel()
 	// Bernoulli(σ(0)) × (x − 1)²: E[f] = P(x = 0) = 1/2 by enumeration.
 	bern := &spec.Spec{Name: "bern", Train: &spec.Train{
 		Estimators:   []spec.Estimator{{Name: "score", Label: "score"}},
@@ -313,6 +319,7 @@ func TestObjectiveMethods(t *testing.T) {
 }
 
 func TestSpecErrors(t *testing.T) {
+	t.Parallel()
 	base := func() *spec.Spec { return quadSpec("sgd", "constant", 0.1, 10, 1, 1, "pathwise") }
 	for _, tc := range []struct {
 		name string
@@ -350,6 +357,7 @@ func TestSpecErrors(t *testing.T) {
 }
 
 func TestRunWritesResults(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "out")
 	s := quadSpec("adam", "inverse-sqrt", 0.1, 30, 10, 2, "pathwise", "score")
 	s.File, s.Text, s.SHA256 = "quad.toml", "name = \"quad\"\n", "abc"
@@ -382,6 +390,7 @@ func TestRunWritesResults(t *testing.T) {
 }
 
 func TestRunCancelled(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	dir := filepath.Join(t.TempDir(), "out")

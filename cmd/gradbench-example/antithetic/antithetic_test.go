@@ -21,6 +21,7 @@ func TestConformance(t *testing.T) {
 // TestListed checks that the tool built with this package lists the
 // estimator.
 func TestListed(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	if err := cli.Run(&stdout, &stderr, []string{"list"}); err != nil {
 		t.Fatalf("list: %v\n%s", err, stderr.String())
@@ -37,6 +38,7 @@ func TestListed(t *testing.T) {
 // twice: exact variances 8σ⁴/(n/2) = 16 against (4(μ−k)²σ² + 8σ⁴)/n = 12
 // here, which the log shows.
 func TestVarianceReduction(t *testing.T) {
+	t.Parallel()
 	p := dist.Normal{Mu: 1, Sigma: 2}
 	f := objective.Quadratic{K: 3}
 	const n, reps = 4, 2000
@@ -81,6 +83,7 @@ func TestVarianceReduction(t *testing.T) {
 // TestUnsupported checks that a family with asymmetric base noise is refused
 // with a reason.
 func TestUnsupported(t *testing.T) {
+	t.Parallel()
 	e, err := estimators.New(antithetic.Name, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -57,10 +57,11 @@ when to.`
 func runBaseline(stdout, stderr io.Writer, args []string) error {
 	c := commands["baseline"]
 	fs := newFlagSet(c.name, c.args, c.summary+"\n\n"+baselineHelp, stderr)
-	baseline := fs.String("baseline", filepath.Join("results", "baseline"), "baseline `folder`: RESULTS go to DIR/<experiment>")
+	opts := check.DefaultOptions()
+	baseline := fs.String("baseline", check.DefaultBaselineDir, "baseline `folder`: RESULTS go to DIR/<experiment>")
 	force := fs.String("force", "", "write the baseline although some cells are refused, recording `REASON` in forced.json")
-	alpha := fs.Float64("alpha", 0.05, "family-wise error rate of the bias tests (one Holm family)")
-	biasSE := fs.Float64("bias-se", 4, "bias threshold in standard errors for unbiased estimators")
+	alpha := fs.Float64("alpha", opts.Alpha, "family-wise error rate of the bias tests (one Holm family)")
+	biasSE := fs.Float64("bias-se", opts.BiasSE, "bias threshold in standard errors for unbiased estimators")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -73,7 +74,6 @@ func runBaseline(stdout, stderr io.Writer, args []string) error {
 		fs.Usage()
 		return usagef("baseline needs at least one RESULTS folder")
 	}
-	opts := check.DefaultOptions()
 	opts.Alpha, opts.BiasSE = *alpha, *biasSE
 
 	// Read everything first: nothing is written unless every folder is
@@ -151,7 +151,9 @@ func runBaseline(stdout, stderr io.Writer, args []string) error {
 		if len(mine) > 0 {
 			note = fmt.Sprintf("; FORCED with %d refused rows (%s): %q", len(mine), check.ForcedFile, *force)
 		}
-		fmt.Fprintf(stdout, "baseline %s written from %s (%d rows)%s\n", f.dest, f.dir, len(f.rows), note)
+		if _, err := fmt.Fprintf(stdout, "baseline %s written from %s (%d rows)%s\n", f.dest, f.dir, len(f.rows), note); err != nil {
+			return err
+		}
 	}
 	if forced && len(refused) == 0 {
 		fmt.Fprintln(stderr, "gradbench: baseline: nothing was refused; -force had no effect")

@@ -51,6 +51,23 @@ func (e *testEstimator) Estimate(grad []float64, p dist.Distribution, f objectiv
 	return c, err
 }
 
+// Replicate loops over Estimate. Without it, the Replicate method of the
+// embedded Pathwise (estimators.Replicator) would be promoted, and the
+// sweep runner's replications would bypass the factor and the panic.
+func (e *testEstimator) Replicate(dst []float64, p dist.Distribution, f objective.Objective, n, R int, rng *rand.Rand) (estimators.Cost, error) {
+	P := p.NumParams()
+	var total estimators.Cost
+	for r := range R {
+		c, err := e.Estimate(dst[r*P:(r+1)*P], p, f, n, rng)
+		if err != nil {
+			return total, err
+		}
+		total.F += c.F
+		total.Grad += c.Grad
+	}
+	return total, nil
+}
+
 func init() {
 	for _, name := range strings.Split(os.Getenv(testEstimatorsEnv), ",") {
 		var e testEstimator
@@ -133,6 +150,7 @@ func writeSuite(t *testing.T, dir, file, estimators string) string {
 // baseline's (same seed), so nothing else can fail. Deterministic (fixed
 // seeds).
 func TestBiasedNewEstimatorFailsRegress(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	clean := writeSuite(t, dir, "clean.toml", `"pathwise", "score"`)
 	withNew := writeSuite(t, dir, "new.toml", `"pathwise", "score", "test-biased"`)
@@ -221,6 +239,7 @@ func TestBiasedNewEstimatorFailsRegress(t *testing.T) {
 // GRADBENCH_TRACEBACK=1), and exit 1; check and baseline then fail those
 // cells.
 func TestRunPanickingEstimator(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := writeSuite(t, dir, "panic.toml", `"pathwise", "test-panics"`)
 	out := filepath.Join(dir, "out")
@@ -228,7 +247,7 @@ func TestRunPanickingEstimator(t *testing.T) {
 	if st != ExitFailure {
 		t.Fatalf("status %d, want 1: %s", st, stderr)
 	}
-	want := "gradbench: " + path + ": estimator test-panics panicked on cell estimator=test-panics|dist=normal(mu=1,sigma=1)|obj=quadratic(k=3)|n=4 (trial estimate): test-panics: k = 3 [1 of 4 cells failed"
+	want := "gradbench: " + path + ": estimator test-panics panicked on cell estimator=test-panics|dist=normal(mu=1,sigma=1)|obj=quadratic(k=3)|n=4 (block 0): test-panics: k = 3 [1 of 4 cells failed"
 	if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, want) || strings.Contains(stderr, "goroutine") {
 		t.Errorf("stderr %q, want one line starting %q", stderr, want)
 	}
@@ -260,14 +279,16 @@ func TestRunPanickingEstimator(t *testing.T) {
 // TestBaselineHelp: help baseline and baseline -h explain the refusal and
 // -force.
 func TestBaselineHelp(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"help", "baseline"}, {"baseline", "-h"}} {
-		_, stderr, st := run(args...)
+		stdout, stderr, st := run(args...)
 		if st != ExitOK {
 			t.Errorf("%v: status %d", args, st)
 		}
+		help := stdout + stderr // help NAME prints to stdout, NAME -h to stderr
 		for _, want := range []string{"Usage: gradbench baseline", "bias test", "non-finite", "-force", "forced.json", "exits with status 1", "check -update"} {
-			if !strings.Contains(stderr, want) {
-				t.Errorf("%v: the help lacks %q:\n%s", args, want, stderr)
+			if !strings.Contains(help, want) {
+				t.Errorf("%v: the help lacks %q:\n%s", args, want, help)
 			}
 		}
 	}

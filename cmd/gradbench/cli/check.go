@@ -43,11 +43,12 @@ estimator panicked on a cell. New cells that pass are listed as "new".
 func runCheck(stdout, stderr io.Writer, args []string) error {
 	c := commands["check"]
 	fs := newFlagSet(c.name, c.args, checkHelp, stderr)
-	baseline := fs.String("baseline", filepath.Join("results", "baseline"), "baseline `folder`: holds one folder per experiment, or is itself a results folder")
-	alpha := fs.Float64("alpha", 0.05, "family-wise error rate of the tests that can fail the check (variance increases and bias, one Holm family)")
-	threshold := fs.Float64("threshold", 0.10, "practical threshold: fail only on variance increases above this `fraction`")
-	biasSE := fs.Float64("bias-se", 4, "bias threshold in standard errors for unbiased estimators")
-	format := fs.String("format", "text", "table `format`: text or markdown")
+	def := check.DefaultOptions()
+	baseline := fs.String("baseline", check.DefaultBaselineDir, "baseline `folder`: holds one folder per experiment, or is itself a results folder")
+	alpha := fs.Float64("alpha", def.Alpha, "family-wise error rate of the tests that can fail the check (variance increases and bias, one Holm family)")
+	threshold := fs.Float64("threshold", def.Threshold, "practical threshold: fail only on variance increases above this `fraction`")
+	biasSE := fs.Float64("bias-se", def.BiasSE, "bias threshold in standard errors for unbiased estimators")
+	format := fs.String("format", string(table.DefaultFormat), "table `format`: text or markdown")
 	all := fs.Bool("all", false, "list unchanged rows too")
 	benchfmt := fs.String("benchfmt", "", "also write RESULTS in Go benchmark format to `FILE` (for benchstat)")
 	if removedUpdateFlag(args) {
@@ -94,11 +95,6 @@ func runCheck(stdout, stderr io.Writer, args []string) error {
 		}
 		cur, base = append(cur, rows...), append(base, b...)
 	}
-	if *benchfmt != "" {
-		if err := writeBenchfmt(*benchfmt, benchRows); err != nil {
-			return err
-		}
-	}
 	rep, err := check.Compare(base, cur, check.Options{Alpha: *alpha, Threshold: *threshold, BiasSE: *biasSE})
 	if err != nil {
 		return usagef("check: %v", err)
@@ -106,12 +102,18 @@ func runCheck(stdout, stderr io.Writer, args []string) error {
 	if rep.Compared() == 0 {
 		return usagef("check: no cell of the results matches the baseline (%d new, %d removed): wrong -baseline, or a changed spec?", rep.Count(check.New), rep.Count(check.Removed))
 	}
+	// Bad input is found before anything is written.
+	if *benchfmt != "" {
+		if err := writeBenchfmt(*benchfmt, benchRows); err != nil {
+			return err
+		}
+	}
 	if t := rep.Table(*all); len(t.Rows) > 0 {
 		if err := t.Write(stdout, f); err != nil {
 			return err
 		}
-	} else {
-		fmt.Fprintln(stdout, t.Caption)
+	} else if _, err := fmt.Fprintln(stdout, t.Caption); err != nil {
+		return err
 	}
 	if rep.Failed() {
 		return ErrRegression

@@ -9,6 +9,7 @@ import (
 // TestCheckUpdateRemoved: check -update, replaced by gradbench baseline, is
 // a usage error that says so, and writes nothing.
 func TestCheckUpdateRemoved(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	base := filepath.Join(dir, "base")
 	for _, args := range [][]string{
@@ -21,8 +22,8 @@ func TestCheckUpdateRemoved(t *testing.T) {
 			t.Errorf("%v: status %d, stderr %q: want 2 and one line naming gradbench baseline", args, st, stderr)
 		}
 	}
-	_, stderr, _ := run("help", "check")
-	if strings.Contains(stderr, "  -update") || !strings.Contains(stderr, "gradbench baseline") {
-		t.Errorf("help check still offers -update, or does not name gradbench baseline:\n%s", stderr)
+	help, _, _ := run("help", "check")
+	if strings.Contains(help, "  -update") || !strings.Contains(help, "gradbench baseline") {
+		t.Errorf("help check still offers -update, or does not name gradbench baseline:\n%s", help)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/gradbench/gradbench/experiments/claims"
+	"github.com/gradbench/gradbench/experiments/store"
 	"github.com/gradbench/gradbench/experiments/table"
 )
 
@@ -29,9 +30,9 @@ vae-bernoulli-linear and vae-bernoulli-nonlinear. Every verdict comes from
 the tests of one Holm family (family-wise error rate 5%); -tests lists them.
 Text is one block per claim, wrapped to the width of the terminal;
 -width 0 prints the full-width table, one line per claim.`, stderr)
-	dir := fs.String("results", "results", "the results `folder` holding the experiments' folders")
-	format := fs.String("format", "text", "output `format`: text, markdown, latex or csv")
-	width := fs.Int("width", -1, widthUsage)
+	dir := fs.String("results", store.DefaultResultsDir, "the results `folder` holding the experiments' folders")
+	format := fs.String("format", string(table.DefaultFormat), "output `format`: text, markdown, latex or csv")
+	width := fs.Int("width", widthAuto, widthUsage)
 	tests := fs.Bool("tests", false, "print the family of tests (hypothesis, test, p-value, Holm-adjusted p-value, outcome) instead of the claims")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err

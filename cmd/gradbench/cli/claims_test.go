@@ -74,6 +74,7 @@ func TestClaimsFormats(t *testing.T) {
 }
 
 func TestClaimsErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want string

@@ -28,15 +28,23 @@ import (
 	"strings"
 )
 
-// Exit statuses.
+// Exit statuses, the same in every command (README.md has the table).
 const (
-	ExitOK         = 0 // success
-	ExitFailure    = 1 // a run failed, or a check found a regression
-	ExitUsageError = 2 // bad flags, arguments or spec
+	ExitOK = 0 // success
+	// ExitFailure: the command ran and failed: a run with a failed cell or
+	// interrupted, a check that found a regression, a refused baseline, an
+	// output (file, folder, stdout) that could not be written.
+	ExitFailure = 1
+	// ExitUsageError: a usage error or bad input, found before anything
+	// is written: flags, arguments, a spec, a missing or malformed results,
+	// shard or baseline folder, an output folder that holds other results.
+	ExitUsageError = 2
 )
 
-// UsageError is an error in what the user asked for: bad flags, arguments or
-// spec files. Main exits with status 2 for it.
+// UsageError is an error in what the user asked for: bad flags or
+// arguments, or bad input (a spec, a results, shard or baseline folder
+// that is missing, malformed or does not fit). Main exits with status 2
+// for it; any other error gives status 1.
 type UsageError struct{ Err error }
 
 // Error returns the message of the underlying error.
@@ -122,13 +130,24 @@ func helpRequested(w io.Writer, c *command, args []string) bool {
 	return true
 }
 
-func usage(w io.Writer) {
-	fmt.Fprint(w, "gradbench benchmarks Monte Carlo gradient estimators.\n\nUsage:\n\n")
-	for _, name := range slices.Sorted(maps.Keys(commands)) {
-		c := commands[name]
-		fmt.Fprintf(w, "  gradbench %-8s %s\n  %10s %s\n", c.name, c.args, "", c.summary)
+// usage writes the list of commands to w and returns the error of the
+// write.
+func usage(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("gradbench benchmarks Monte Carlo gradient estimators.\n\nUsage:\n\n")
+	names := slices.Sorted(maps.Keys(commands))
+	width := 0
+	for _, name := range names {
+		width = max(width, len(name))
 	}
-	fmt.Fprint(w, "\nRun \"gradbench help COMMAND\" or \"gradbench COMMAND -h\" for a command's flags.\n")
+	for _, name := range names {
+		c := commands[name]
+		line := strings.TrimRight(fmt.Sprintf("  gradbench %-*s %s", width, c.name, c.args), " ")
+		fmt.Fprintf(&b, "%s\n  %10s %s\n", line, "", c.summary)
+	}
+	b.WriteString("\nRun \"gradbench help COMMAND\" or \"gradbench COMMAND -h\" for a command's flags.\n")
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 func init() {
@@ -139,8 +158,7 @@ func init() {
 		run: func(stdout, stderr io.Writer, args []string) error {
 			switch {
 			case len(args) == 0, args[0] == "help", args[0] == "-h", args[0] == "-help", args[0] == "--help":
-				usage(stdout)
-				return nil
+				return usage(stdout)
 			case len(args) > 1:
 				return usagef("help takes one command name, got %d arguments", len(args))
 			}
@@ -148,7 +166,9 @@ func init() {
 			if !ok {
 				return unknown(args[0])
 			}
-			return c.run(stdout, stderr, []string{"-h"})
+			// The help was asked for: it goes to stdout (COMMAND -h
+			// prints it to stderr, as the flag package does).
+			return c.run(stdout, stdout, []string{"-h"})
 		},
 	})
 	register(&command{
@@ -161,8 +181,8 @@ func init() {
 			if len(args) > 0 {
 				return usagef("version takes no arguments")
 			}
-			fmt.Fprintln(stdout, VersionString())
-			return nil
+			_, err := fmt.Fprintln(stdout, VersionString())
+			return err
 		},
 	})
 }

@@ -24,6 +24,7 @@ import (
 // results/fig2-quadratic, fig3-gaussian and fig3-cos (make
 // verify-reproduce checks that), and the test is too.
 func TestPaperVarianceCoverage(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs three full-profile sweeps")
 	}

@@ -10,16 +10,21 @@ import (
 )
 
 // TestHelpAndUnknown: every command has help (help NAME and NAME -h exit
-// 0 and print a usage line), an unknown command is one line of stderr that
+// 0 and print a usage line; help NAME to stdout, as the help was asked
+// for), an unknown command is one line of stderr that
 // says where to look, with status 2, and the same empty input gives the
 // same status in table and plot.
 func TestHelpAndUnknown(t *testing.T) {
+	t.Parallel()
 	for name := range commands {
 		for _, args := range [][]string{{"help", name}, {name, "-h"}} {
 			stdout, stderr, st := run(args...)
 			if st != 0 || !strings.Contains(stdout+stderr, "gradbench") {
 				t.Errorf("%q: status %d, output %q", args, st, stdout+stderr)
 			}
+		}
+		if stdout, stderr, _ := run("help", name); name != "help" && !strings.HasPrefix(stdout, "Usage: gradbench "+name) || stderr != "" {
+			t.Errorf("help %s: stdout %.80q, stderr %.80q; want the help on stdout", name, stdout, stderr)
 		}
 	}
 	for _, args := range [][]string{{"bogus"}, {"help", "bogus"}} {
@@ -40,6 +45,7 @@ func TestHelpAndUnknown(t *testing.T) {
 // TestNoRowsSameStatus: a cells file with its header and no rows is bad
 // input to table and plot alike (status 2).
 func TestNoRowsSameStatus(t *testing.T) {
+	t.Parallel()
 	dir := writeResults(t)
 	path := filepath.Join(dir, store.CellsFile)
 	b, err := os.ReadFile(path)
@@ -60,6 +66,7 @@ func TestNoRowsSameStatus(t *testing.T) {
 // TestFlagsAfterArguments: flags may follow the positional arguments, and
 // "--" makes what follows positional even when it starts with "-".
 func TestFlagsAfterArguments(t *testing.T) {
+	t.Parallel()
 	dir := writeResults(t)
 	before, _, st1 := run("table", "-format", "csv", dir)
 	after, stderr, st2 := run("table", dir, "-format", "csv")

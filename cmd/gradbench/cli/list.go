@@ -17,7 +17,7 @@ func init() {
 	register(&command{
 		name:    "list",
 		args:    "[-estimator NAME] [-format text|markdown|latex|csv] [-width N]",
-		summary: "list estimators, distributions, objectives and which estimator applies to which family;\nwith -estimator, describe one estimator: what it needs and costs, its options and defaults",
+		summary: "list estimators, distributions, objectives and which estimator applies to which family (-estimator NAME: one estimator's needs, cost and options)",
 		run:     runList,
 	})
 }

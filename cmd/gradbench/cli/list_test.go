@@ -107,6 +107,7 @@ func TestListGolden(t *testing.T) {
 // TestProvenanceWidth: provenance's text fits -width, and keeps its full
 // width with -width 0.
 func TestProvenanceWidth(t *testing.T) {
+	t.Parallel()
 	dir := writeResults(t)
 	for _, w := range []int{60, 100} {
 		out, stderr, st := run("provenance", "-width", strconv.Itoa(w), dir, dir)

@@ -4,6 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/gradbench/gradbench/experiments/store"
 	"github.com/gradbench/gradbench/experiments/sweep"
@@ -25,7 +29,8 @@ merged DIR/cells.csv (sweeps), or DIR/curves.csv and DIR/metrics.csv
 (training), list every cell or run in spec order, the same as an unsharded
 run's (timing columns aside). A cell or run found in two folders, a missing
 one, an unfinished shard, shards of different splits, or a DIR that already
-holds results is an error, and then nothing is written.`
+holds results is an error, and then nothing is written: bad shards exit
+with status 2, a merged folder that cannot be written with status 1.`
 
 func runMerge(stdout, stderr io.Writer, args []string) error {
 	c := commands["merge"]
@@ -43,15 +48,12 @@ func runMerge(stdout, stderr io.Writer, args []string) error {
 	}
 	kind, err := store.KindOf(fs.Arg(0))
 	if err != nil {
-		return fmt.Errorf("merge: %s is not a finished results folder: %w", fs.Arg(0), err)
+		return usagef("merge: %s is not a finished results folder: %v", fs.Arg(0), err)
 	}
 	if kind == store.KindTrain || kind == store.KindModel {
 		res, err := train.Merge(*out, fs.Args())
-		if errors.Is(err, train.ErrConflict) {
-			return &UsageError{Err: err}
-		}
 		if err != nil {
-			return err
+			return mergeError(err, *out)
 		}
 		if !*quiet {
 			fmt.Fprintf(stderr, "merged %d folders: %d runs, %d curve points, %d metrics → %s\n", fs.NArg(), res.Runs, res.Points, res.Metrics, *out)
@@ -59,14 +61,36 @@ func runMerge(stdout, stderr io.Writer, args []string) error {
 		return nil
 	}
 	res, err := sweep.Merge(*out, fs.Args())
-	if errors.Is(err, sweep.ErrConflict) {
-		return &UsageError{Err: err}
-	}
 	if err != nil {
-		return err
+		return mergeError(err, *out)
 	}
 	if !*quiet {
 		fmt.Fprintf(stderr, "merged %d folders: %d cells (%d skipped), %d rows → %s\n", fs.NArg(), res.Cells, res.Skipped, len(res.Rows), *out)
 	}
 	return nil
+}
+
+// mergeError classifies an error of sweep.Merge or train.Merge by the exit
+// status rule: a failure to write the merged folder out (a file-system
+// error on out, on a path inside it or on a folder on the way to it) is a
+// failure, status 1; anything else is about the shards given (unreadable,
+// unfinished, of different specs or splits, overlapping, incomplete) or
+// an out that already holds results, and is bad input: a *UsageError,
+// status 2.
+func mergeError(err error, out string) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe) && (inside(pe.Path, out) || inside(out, pe.Path)):
+		return err
+	case errors.As(err, &le) && inside(le.New, out):
+		return err
+	}
+	return &UsageError{Err: err}
+}
+
+// inside reports whether path is dir or a path under it.
+func inside(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

@@ -59,7 +59,7 @@ func runPlot(stdout, stderr io.Writer, args []string) error {
 	c := commands["plot"]
 	fset := newFlagSet(c.name, c.args, c.summary+plotHelp, stderr)
 	out := fset.String("o", "", "output `folder` (default: the results folder)")
-	formats := fset.String("formats", "png,svg,pdf", "comma-separated figure `formats`: png, svg, pdf")
+	formats := fset.String("formats", figure.DefaultFormats, "comma-separated figure `formats`: png, svg, pdf")
 	recipe := fset.String("recipe", "", "draw by the [plot] recipe of `SPEC` (a spec of the same experiment) instead of the spec recorded in the results")
 	if help, err := parseFlags(fset, args); help || err != nil {
 		return err
@@ -139,7 +139,9 @@ func runPlot(stdout, stderr io.Writer, args []string) error {
 		if err := store.WriteFileAtomic(fl.path, fl.data); err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, fl.path)
+		if _, err := fmt.Fprintln(stdout, fl.path); err != nil {
+			return err
+		}
 	}
 	for _, n := range notes {
 		fmt.Fprintf(stderr, "%s: note: %s\n", meta.Experiment, n)
@@ -221,9 +223,9 @@ func ModelPlotFigures(dir, name string, sp *spec.Spec) ([]*figure.Figure, []stri
 func PlotFigures(dir string, sp *spec.Spec) ([]*figure.Figure, error) {
 	rec := sp.Plot
 	if sp.Train != nil || (rec != nil && rec.Recipe == "curves") {
-		pts, err := store.LoadCurves(dir)
+		pts, err := loadCurvePoints(dir)
 		if err != nil {
-			return nil, &UsageError{Err: err}
+			return nil, err
 		}
 		title := sp.Name
 		if rec != nil && rec.Title != "" {

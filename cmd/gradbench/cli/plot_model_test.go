@@ -107,6 +107,7 @@ func writeModelResults(t *testing.T, kind, metrics string) string {
 }
 
 func TestPlotModel(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		kind  string
 		files []string
@@ -172,6 +173,7 @@ func TestPlotModel(t *testing.T) {
 }
 
 func TestPlotModelErrors(t *testing.T) {
+	t.Parallel()
 	header := "experiment,estimator,seed,step,evals,metric,value\n"
 	for _, tc := range []struct {
 		name, kind, metrics, want string
@@ -202,6 +204,7 @@ func TestPlotModelErrors(t *testing.T) {
 }
 
 func TestPlotHelpNamesModelFigures(t *testing.T) {
+	t.Parallel()
 	_, stderr, _ := run("plot", "-h")
 	for _, s := range []string{"NAME-variance", "metrics.csv", "SOURCE_DATE_EPOCH"} {
 		if !strings.Contains(stderr, s) {

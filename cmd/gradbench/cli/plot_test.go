@@ -95,6 +95,7 @@ func run(args ...string) (stdout, stderr string, status int) {
 }
 
 func TestPlotCommand(t *testing.T) {
+	t.Parallel()
 	dir := writeResults(t)
 	out := filepath.Join(t.TempDir(), "figs")
 	stdout, stderr, st := run("plot", "-o", out, "-formats", "png,svg", dir)
@@ -126,6 +127,7 @@ func TestPlotCommand(t *testing.T) {
 }
 
 func TestPlotErrors(t *testing.T) {
+	t.Parallel()
 	dir := writeResults(t)
 	empty := t.TempDir()
 	for _, tc := range []struct {
@@ -149,6 +151,7 @@ func TestPlotErrors(t *testing.T) {
 // per-panel y ranges, and refuses a spec of another experiment or one
 // without a recipe.
 func TestPlotRecipe(t *testing.T) {
+	t.Parallel()
 	dir := writeResults(t)
 	edited := filepath.Join(t.TempDir(), "fig2-test.toml")
 	recipe := strings.Replace(plotTestSpec, "log_y = true\n", "log_y = true\ny_ranges = { sigma = [0.001, 1e5] }\n", 1)
@@ -190,6 +193,7 @@ func TestPlotRecipe(t *testing.T) {
 // TestPlotYRangesSpec checks the parsing of [plot] y_ranges: per-panel
 // ranges sorted by component, and one clear error per mistake.
 func TestPlotYRangesSpec(t *testing.T) {
+	t.Parallel()
 	parse := func(extra string) (*spec.Spec, error) {
 		src := strings.Replace(plotTestSpec, "log_y = true\n", "log_y = true\n"+extra+"\n", 1)
 		return spec.Parse("t.toml", []byte(src))

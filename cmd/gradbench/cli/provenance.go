@@ -15,8 +15,8 @@ func init() {
 		run: func(stdout, stderr io.Writer, args []string) error {
 			c := commands["provenance"]
 			fs := newFlagSet(c.name, c.args, c.summary, stderr)
-			format := fs.String("format", "text", "output `format`: text, markdown, latex or csv")
-			width := fs.Int("width", -1, widthUsage)
+			format := fs.String("format", string(table.DefaultFormat), "output `format`: text, markdown, latex or csv")
+			width := fs.Int("width", widthAuto, widthUsage)
 			if help, err := parseFlags(fs, args); help || err != nil {
 				return err
 			}

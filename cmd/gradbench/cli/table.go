@@ -25,11 +25,15 @@ func init() {
 	})
 }
 
+// defaultLayout is the layout of "gradbench table" unless told otherwise
+// (-layout): every statistic of every cell.
+const defaultLayout = "full"
+
 func runTable(stdout, stderr io.Writer, args []string) error {
 	c := commands["table"]
 	fset := newFlagSet(c.name, c.args, c.summary, stderr)
-	format := fset.String("format", "text", "output `format`: text, markdown, latex or csv")
-	layout := fset.String("layout", "full", "`layout`: full (every statistic of every cell; the last step of training runs), summary (variance per estimator side by side) probes (a model experiment's estimators compared at shared parameters) or metrics (a model experiment's metrics at the last step, mean over seeds with 95% intervals)")
+	format := fset.String("format", string(table.DefaultFormat), "output `format`: text, markdown, latex or csv")
+	layout := fset.String("layout", defaultLayout, "`layout`: full (every statistic of every cell; the last step of training runs), summary (variance per estimator side by side) probes (a model experiment's estimators compared at shared parameters) or metrics (a model experiment's metrics at the last step, mean over seeds with 95% intervals)")
 	metricNames := fset.String("metrics", "", "`names` of the metrics of -layout metrics, comma-separated, in order (default: every metric recorded)")
 	publishedFlag := fset.String("published", "", "`values` reported elsewhere for the first metric of -layout metrics, as estimator=value pairs separated by commas: adds them and the difference")
 	baseline := fset.String("baseline", "", "summary layout: the `estimator` label whose variance the others are divided by")
@@ -81,9 +85,9 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 		if kind != store.KindModel {
 			return usagef("%s holds a %s experiment: -layout metrics applies to model experiments", dir, kind)
 		}
-		ms, err := store.LoadMetrics(dir)
+		ms, err := loadMetricRows(dir)
 		if err != nil {
-			return &UsageError{Err: err}
+			return err
 		}
 		var names []string
 		if *metricNames != "" {
@@ -100,9 +104,9 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 		if kind != store.KindModel {
 			return usagef("%s holds a %s experiment: -layout probes applies to model experiments with probe_draws", dir, kind)
 		}
-		ms, err := store.LoadMetrics(dir)
+		ms, err := loadMetricRows(dir)
 		if err != nil {
-			return &UsageError{Err: err}
+			return err
 		}
 		if !report.HasProbes(ms) {
 			return usagef("%s has no probes (its spec sets no probe_draws)", dir)
@@ -113,9 +117,9 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 		if *layout != "full" {
 			return usagef("%s holds training curves: -layout summary applies to sweeps", dir)
 		}
-		pts, err := store.LoadCurves(dir)
+		pts, err := loadCurvePoints(dir)
 		if err != nil {
-			return &UsageError{Err: err}
+			return err
 		}
 		return report.Final(pts).Write(stdout, f)
 	}
@@ -141,6 +145,33 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 		}
 	}
 	return t.Write(stdout, f)
+}
+
+// loadCurvePoints returns the points of dir/curves.csv; a missing or
+// malformed file, or one without points, is a *UsageError (bad input,
+// status 2), as for cells.csv.
+func loadCurvePoints(dir string) ([]store.CurvePoint, error) {
+	pts, err := store.LoadCurves(dir)
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	if len(pts) == 0 {
+		return nil, usagef("%s: no rows", filepath.Join(dir, store.CurvesFile))
+	}
+	return pts, nil
+}
+
+// loadMetricRows returns the rows of dir/metrics.csv; a missing or
+// malformed file, or one without rows, is a *UsageError (status 2).
+func loadMetricRows(dir string) ([]store.Metric, error) {
+	ms, err := store.LoadMetrics(dir)
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	if len(ms) == 0 {
+		return nil, usagef("%s: no rows", filepath.Join(dir, store.MetricsFile))
+	}
+	return ms, nil
 }
 
 // resultsFolderCheck returns a usage error if dir is not an existing folder.

@@ -6,6 +6,7 @@ import (
 )
 
 func TestTableCommand(t *testing.T) {
+	t.Parallel()
 	dir := writeResults(t)
 	stdout, stderr, st := run("table", "-format", "markdown", dir)
 	if st != 0 {
@@ -28,6 +29,7 @@ func TestTableCommand(t *testing.T) {
 }
 
 func TestTableErrors(t *testing.T) {
+	t.Parallel()
 	dir := writeResults(t)
 	empty := t.TempDir()
 	for _, tc := range []struct {
@@ -58,6 +60,7 @@ func TestTableErrors(t *testing.T) {
 // estimator with the chosen metrics at the last step, and the published
 // columns; an unrecorded metric is a usage error.
 func TestTableMetrics(t *testing.T) {
+	t.Parallel()
 	dir := writeModelResults(t, "vae-bernoulli", "fixture")
 	stdout, stderr, st := run("table", "-layout", "metrics", "-metrics", "test_iw,train_elbo", "-published", "disarm=-100", "-format", "csv", dir)
 	if st != 0 {

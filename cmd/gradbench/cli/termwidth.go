@@ -11,6 +11,10 @@ import (
 // tables fitted to the terminal.
 const widthUsage = "fit text output to `N` columns, wrapping cells or listing rows vertically (0: the full width; default: $COLUMNS, else the terminal's width, else the full width)"
 
+// widthAuto is the default of -width: fit text to $COLUMNS, else to the
+// terminal, else the full width (see textWidth).
+const widthAuto = -1
+
 // textWidth returns the width text tables are fitted to: flag when it is 0
 // or more (0 meaning no limit), else $COLUMNS if it is a positive integer,
 // else the width of the terminal stdout writes to, else 0.

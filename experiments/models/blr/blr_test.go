@@ -28,6 +28,7 @@ func load(t *testing.T) *Data {
 }
 
 func TestLoadCSV(t *testing.T) {
+	t.Parallel()
 	d := load(t)
 	if d.N != 569 || d.D != 31 || len(d.X) != 569*31 {
 		t.Fatalf("N = %d, D = %d", d.N, d.D)
@@ -57,12 +58,14 @@ func TestLoadCSV(t *testing.T) {
 }
 
 func TestLoadCSVErrors(t *testing.T) {
+	t.Parallel()
 	if _, err := LoadCSV("no/such/file.csv"); err == nil {
 		t.Fatal("missing file accepted")
 	}
 }
 
 func TestLikelihoodDerivatives(t *testing.T) {
+	t.Parallel()
 	d := load(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	l := &Likelihood{Data: d, Batch: []int{0, 5, 100, 300, 568}, Scale: 569.0 / 5}
@@ -115,6 +118,7 @@ func TestLikelihoodDerivatives(t *testing.T) {
 }
 
 func TestKLGradient(t *testing.T) {
+	t.Parallel()
 	mu, s := []float64{0.5, -1, 2}, []float64{0.3, 1, 2.5}
 	dmu, dls := make([]float64, 3), make([]float64, 3)
 	KL(dmu, dls, mu, s)
@@ -138,6 +142,7 @@ func TestKLGradient(t *testing.T) {
 // well above its starting value and the accuracy to be high (logistic
 // regression on this data set reaches ≈ 98% training accuracy).
 func TestTrainImproves(t *testing.T) {
+	t.Parallel()
 	d := load(t)
 	tr, err := NewTrainer(d, 32, 10, 1)
 	if err != nil {
@@ -164,6 +169,7 @@ func TestTrainImproves(t *testing.T) {
 // TestScoreVarianceLarger checks the paper's observation at the prior:
 // the score function's μ-gradient variance is ≥ 10× the pathwise one.
 func TestScoreVarianceLarger(t *testing.T) {
+	t.Parallel()
 	d := load(t)
 	tr, _ := NewTrainer(d, 32, 50, 1)
 	pw, _ := estimators.New("pathwise", nil)
@@ -202,6 +208,7 @@ func TestStepAllocs(t *testing.T) {
 // deterministic). The full-Hessian variant also leaves fewer than a third of
 // the diagonal variant's variance on the μ components here.
 func TestDeltaFullHessianUnbiased(t *testing.T) {
+	t.Parallel()
 	d := load(t)
 	tr, err := NewTrainer(d, 32, 10, 0.2)
 	if err != nil {

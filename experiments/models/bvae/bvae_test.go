@@ -79,6 +79,7 @@ func models(t testing.TB, latent, batch, samples int, rng *rand.Rand) map[string
 // TestLikelihoodGradient checks ∇_b log p(x|b) against central finite
 // differences at a relaxed b ∈ (0, 1)^D, linear and nonlinear.
 func TestLikelihoodGradient(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for name, m := range models(t, 5, 1, 1, rng) {
 		x := binaryImages(1, rng)
@@ -100,6 +101,7 @@ func TestLikelihoodGradient(t *testing.T) {
 // TestKL checks the analytic KL against enumeration of a small support and
 // its gradients against finite differences.
 func TestKL(t *testing.T) {
+	t.Parallel()
 	l := []float64{0.4, -1.3, 2.2}
 	theta := []float64{-0.2, 0.5, 1.9}
 	q, _ := dist.NewBernoulliVec(l)
@@ -147,6 +149,7 @@ func (fakeEstimator) Estimate(grad []float64, p dist.Distribution, _ objective.O
 // vector-Jacobian product of the logits with the logit gradient Step used,
 // and the prior's against the negated minibatch KL.
 func TestStepGradient(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
 	const B, D = 3, 4
 	for name, m := range models(t, D, B, 1, rng) {
@@ -260,6 +263,7 @@ func biasGradMoments(t *testing.T, m *Model, img []float64, name string, opts ma
 // (the seeds are fixed: the outcome is deterministic). Gumbel-Softmax at
 // τ = 1, which is biased, must fail the same test (a negative control).
 func TestUnbiasedExact(t *testing.T) {
+	t.Parallel()
 	const D, draws = 8, 20000
 	rng := rand.New(rand.NewPCG(5, 6))
 	m := models(t, D, 1, 1, rng)["linear"]
@@ -320,6 +324,7 @@ func TestUnbiasedExact(t *testing.T) {
 // coordinates = 40 tests at 6.3e-5 each, at most 0.25% for the family
 // (fixed seeds: deterministic).
 func TestUnbiasedAgree(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("short")
 	}
@@ -355,6 +360,7 @@ func TestUnbiasedAgree(t *testing.T) {
 // leaves the parameters alone, is zero for a deterministic estimator and
 // positive for the score function.
 func TestEncoderGradVariance(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(11, 12))
 	m := models(t, 6, 2, 2, rng)["nonlinear"]
 	img := binaryImages(2, rng)
@@ -383,6 +389,7 @@ func TestEncoderGradVariance(t *testing.T) {
 // above the one-sample ELBO (on average it is, Burda et al. 2016) and that
 // both are finite and negative.
 func TestBounds(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(13, 14))
 	for name, m := range models(t, 10, 1, 1, rng) {
 		img := binaryImages(20, rng)
@@ -395,6 +402,7 @@ func TestBounds(t *testing.T) {
 
 // TestNew rejects bad sizes.
 func TestNew(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, c := range []Config{{Latent: 0, Batch: 1, Samples: 1}, {Latent: 2, Batch: 0, Samples: 1}, {Nonlinear: true, Latent: 2, Batch: 1, Samples: 1}} {
 		if _, err := New(c, rng); err == nil {
@@ -557,6 +565,7 @@ func benchMeans() []float64 {
 // per-image fallback gives (estimators hidden behind a wrapper without the
 // minibatch method), to 1e-9 relative.
 func TestMinibatchMatchesPerImage(t *testing.T) {
+	t.Parallel()
 	for _, nonlinear := range []bool{false, true} {
 		cfg := Config{Nonlinear: nonlinear, Hidden: 12, Latent: 9, Batch: 6, Samples: 2}
 		rng := rand.New(rand.NewPCG(4, 4))
@@ -610,6 +619,7 @@ type perImage struct{ estimators.Estimator }
 // log-likelihood; Demean feeds the encoder x − Mean; a Mean of the wrong
 // length is an error.
 func TestMeanBias(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(8, 8))
 	mean := make([]float64, mnist.Pixels)
 	for j := range mean {
@@ -646,6 +656,7 @@ func TestMeanBias(t *testing.T) {
 // decoders (leaky ReLU is piecewise linear: its kinks are crossed with
 // probability about h, so the fixed seeds keep clear of them).
 func TestLikelihoodHessVec(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(6, 2))
 	for name, m := range models(t, 5, 1, 1, rng) {
 		x := binaryImages(1, rng)
@@ -680,6 +691,7 @@ func TestLikelihoodHessVec(t *testing.T) {
 // the logits l_i(θ + εv) at ε = 0 (a central difference), for the four
 // encoders.
 func TestPullback(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(8, 3))
 	for name, m := range models(t, 4, 3, 1, rng) {
 		for j := range m.Params {

@@ -31,6 +31,7 @@ func writeIDX(t *testing.T, path string, header []int32, body []byte) {
 }
 
 func TestLoadSmallFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, prefix := range []string{"train", "t10k"} {
 		img := make([]byte, 2*Pixels)
@@ -51,6 +52,7 @@ func TestLoadSmallFiles(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if _, _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "train-images") || !strings.Contains(err.Error(), EnvDir) {
 		t.Fatalf("missing files: err = %v", err)
@@ -72,6 +74,7 @@ func TestDirOverride(t *testing.T) {
 // TestRealMNIST loads the real files from the module cache; it is skipped
 // only when the module cannot be located (no module cache and no network).
 func TestRealMNIST(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("short")
 	}
@@ -101,6 +104,7 @@ func TestRealMNIST(t *testing.T) {
 }
 
 func TestBinarize(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	x := make([]float64, 10000)
 	for i := range x {

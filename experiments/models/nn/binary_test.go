@@ -9,6 +9,7 @@ import (
 // TestNewDenseInMajor: the in-major layer holds NewDense's weights,
 // transposed.
 func TestNewDenseInMajor(t *testing.T) {
+	t.Parallel()
 	a := NewDense(3, 4, rand.New(rand.NewPCG(1, 1)))
 	b := NewDenseInMajor(3, 4, rand.New(rand.NewPCG(1, 1)))
 	for o := range 4 {
@@ -25,6 +26,7 @@ func TestNewDenseInMajor(t *testing.T) {
 // for plain, scaled and offset batches, with row counts and densities
 // that exercise the four-at-a-time and the remainder paths.
 func TestBinaryMatchesDense(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(7, 8))
 	const in, out = 13, 9
 	for _, c := range []struct {
@@ -77,6 +79,7 @@ func near(t *testing.T, name string, got, want []float64) {
 // TestBinarySetRefuses: a non-binary entry or a ragged length leaves the
 // batch empty and reports false.
 func TestBinarySetRefuses(t *testing.T) {
+	t.Parallel()
 	var x Binary
 	for _, b := range [][]float64{{0, 1, 0.5, 1}, {0, 1, 1}} {
 		if x.Set(b, 2) || x.Rows() != 0 {

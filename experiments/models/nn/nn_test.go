@@ -33,6 +33,7 @@ func randSlice(n int, rng *rand.Rand) []float64 {
 // TestDenseGradients checks Backward and BackwardInput against central
 // differences, in both weight layouts, for one row and for a batch.
 func TestDenseGradients(t *testing.T) {
+	t.Parallel()
 	for _, inMajor := range []bool{false, true} {
 		for _, batch := range []int{1, 3} {
 			testDenseGradients(t, batch, inMajor)
@@ -93,6 +94,7 @@ func testDenseGradients(t *testing.T, batch int, inMajor bool) {
 }
 
 func TestPack(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
 	a, b := NewDense(2, 3, rng), NewDense(3, 1, rng)
 	w0 := append([]float64(nil), a.W...)
@@ -111,6 +113,7 @@ func TestPack(t *testing.T) {
 }
 
 func TestActivationGradients(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 6))
 	x := randSlice(7, rng)
 	x[0] = -0.5 // leaky side, away from the kink
@@ -133,6 +136,7 @@ func TestActivationGradients(t *testing.T) {
 }
 
 func TestStableFunctions(t *testing.T) {
+	t.Parallel()
 	for _, v := range []struct{ x, sp, ls float64 }{
 		{0, math.Ln2, -math.Ln2},
 		{800, 800, 0},
@@ -157,6 +161,7 @@ func TestStableFunctions(t *testing.T) {
 }
 
 func TestLogLikGradients(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(7, 8))
 	l := randSlice(6, rng)
 	x := []float64{0, 1, 1, 0, 0.3, 1}
@@ -198,6 +203,7 @@ func TestDenseAllocs(t *testing.T) {
 // 784 logits of every size from −40 to 40 (tiny and large e^(−|l|)) with
 // binary and grey targets, and on short and ragged lengths.
 func TestBernoulliLogLikBlocked(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, n := range []int{1, 31, 32, 33, 784} {
 		for rep := range 50 {

@@ -27,6 +27,7 @@ func images(n int, rng *rand.Rand) []float64 {
 }
 
 func TestLikelihoodGradient(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	m, err := New(Config{Hidden: 5, Latent: 3, Batch: 1, Samples: 1}, rng)
 	if err != nil {
@@ -75,6 +76,7 @@ func (e *fixedPathwise) Estimate(grad []float64, p dist.Distribution, f objectiv
 // fixed noise, the decoder part against the negated training ELBO that Step
 // returns (its separate samples do not depend on the decoder).
 func TestStepGradient(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
 	c := Config{Hidden: 3, Latent: 2, Batch: 2, Samples: 1}
 	m, err := New(c, rng)
@@ -154,6 +156,7 @@ func TestStepGradient(t *testing.T) {
 // images with k = 50: the gap is many standard errors wide for an untrained
 // model.
 func TestBoundsOrder(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 6))
 	m, _ := New(Config{Hidden: 20, Latent: 4, Batch: 1, Samples: 1}, rng)
 	img := images(20, rng)
