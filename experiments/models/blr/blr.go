@@ -55,12 +55,12 @@ func LoadCSV(path string) (*Data, error) {
 	}
 	head := strings.Split(strings.TrimSpace(sc.Text()), ",")
 	if len(head) < 2 {
-		return nil, fmt.Errorf("%s:1: header %q: want rows,features,…", path, sc.Text())
+		return nil, fmt.Errorf("%s:1: header: want rows,features,… (the file's contents are not shown)", path)
 	}
 	n, err1 := strconv.Atoi(head[0])
 	p, err2 := strconv.Atoi(head[1])
 	if err1 != nil || err2 != nil || n < 2 || p < 1 {
-		return nil, fmt.Errorf("%s:1: header %q: want positive row and feature counts", path, sc.Text())
+		return nil, fmt.Errorf("%s:1: header: want positive row and feature counts (the file's contents are not shown)", path)
 	}
 	d := &Data{N: n, D: p + 1, X: make([]float64, 0, n*(p+1)), Y: make([]float64, 0, n)}
 	line := 1
@@ -80,7 +80,7 @@ func LoadCSV(path string) (*Data, error) {
 		for j, s := range fields {
 			v, err := strconv.ParseFloat(s, 64)
 			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("%s:%d: field %d = %q: want a finite number", path, line, j+1, s)
+				return nil, fmt.Errorf("%s:%d: field %d: want a finite number (the file's contents are not shown)", path, line, j+1)
 			}
 			if j == p {
 				switch v {

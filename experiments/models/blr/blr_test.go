@@ -1,8 +1,12 @@
 package blr
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/diff/fd"
@@ -262,5 +266,22 @@ func TestDeltaFullHessianUnbiased(t *testing.T) {
 	t.Logf("μ-gradient variance: diagonal delta %.4g, full-Hessian delta %.4g", vd, vf)
 	if !(vf < vd/3) {
 		t.Errorf("full-Hessian delta μ variance %.4g, want below a third of the diagonal's %.4g", vf, vd)
+	}
+}
+
+// TestLoadCSVShowsNoContent: errors about a malformed data file name the
+// file, the line and the field, and never show the file's text.
+func TestLoadCSVShowsNoContent(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for i, text := range []string{"topsecret\n", "secret,words\n", "3,1\n1,0\nsecret,1\n"} {
+		path := filepath.Join(dir, fmt.Sprintf("bad%d.csv", i))
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadCSV(path)
+		if err == nil || strings.Contains(err.Error(), "secret") || !strings.Contains(err.Error(), path) {
+			t.Errorf("LoadCSV(%q): %v, want an error naming the file without its contents", text, err)
+		}
 	}
 }
