@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gradbench/gradbench/estimators/dist"
 	"github.com/gradbench/gradbench/estimators/objective"
@@ -256,17 +257,17 @@ func PlotFigures(dir string, sp *spec.Spec) ([]*figure.Figure, error) {
 }
 
 // plotExact returns the exact-curve function named by a recipe's exact
-// key: "" for none, or "persample" (alias "normal-persample"): the exact
+// key: "" for none, or one of reference.ExactCurves ("persample", alias
+// "normal-persample"): the exact
 // variance of a one-sample estimate divided by n, by quadrature under the
 // univariate normal (reference.PerSampleVariance) or per component under
 // the diagonal normal (reference.MVNPerSampleVariance).
 func plotExact(sp *spec.Spec, name string) (figure.ExactFunc, error) {
-	switch name {
-	case "":
+	if name == "" {
 		return nil, nil
-	case "persample", "normal-persample":
-	default:
-		return nil, usagef("unknown exact curves %q in the plot recipe (want persample)", name)
+	}
+	if !slices.Contains(reference.ExactCurves, name) {
+		return nil, usagef("unknown exact curves %q in the plot recipe (want one of %s)", name, strings.Join(reference.ExactCurves, ", "))
 	}
 	ests := map[string]spec.Estimator{}
 	if sp.Sweep != nil {
