@@ -3,9 +3,7 @@ package sweep
 import (
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/gradbench/gradbench/estimators"
 	"github.com/gradbench/gradbench/estimators/dist"
@@ -92,16 +90,5 @@ func TestStreamID(t *testing.T) {
 	}
 	if streamID("a", 1) == streamID("a", 2) || streamID("a", 1) == streamID("b", 1) {
 		t.Errorf("streamID collides")
-	}
-}
-
-func TestProgress(t *testing.T) {
-	var b strings.Builder
-	p := newProgress(nil, 100, time.Now())
-	p.w = &b // print by hand, without the ticker
-	p.add(25)
-	p.print()
-	if got := b.String(); !strings.Contains(got, "25/100 replications (25.0%)") || !strings.Contains(got, "ETA") {
-		t.Errorf("progress line %q", got)
 	}
 }

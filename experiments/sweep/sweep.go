@@ -45,11 +45,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"math"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -83,9 +81,12 @@ type Options struct {
 	Shard, Shards int
 	// Resume continues the run recorded in Dir's journal.
 	Resume bool
-	// Progress receives a progress line with an ETA, rewritten in place
-	// ("\r"), about every 200 ms; nil prints none.
-	Progress io.Writer
+	// Progress, if not nil, is called after every finished replication
+	// block with the replications done and the total of the run (resumed
+	// and skipped cells left out), from the workers' goroutines: it must
+	// be safe for concurrent use and quick. The command-line tool renders
+	// it on a terminal.
+	Progress func(done, total int64)
 }
 
 // Result summarises a run.
@@ -429,7 +430,7 @@ func (r *runner) cellDone(job *cellJob) error {
 // after cell (the cells of one problem, consecutive, share a reference),
 // and returns the first error.
 func (r *runner) dispatch(ctx context.Context) error {
-	prog := newProgress(r.opts.Progress, r.total, r.start)
+	var done atomic.Int64
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	fail := func(err error) {
@@ -459,7 +460,10 @@ func (r *runner) dispatch(ctx context.Context) error {
 						continue
 					}
 				}
-				prog.add(int64(u.job.blockLen(u.block, r.sw)))
+				d := done.Add(int64(u.job.blockLen(u.block, r.sw)))
+				if r.opts.Progress != nil {
+					r.opts.Progress(d, r.total)
+				}
 				if u.job.pending.Add(-1) == 0 {
 					if err := r.cellDone(u.job); err != nil {
 						fail(err)
@@ -489,7 +493,6 @@ func (r *runner) dispatch(ctx context.Context) error {
 	}
 	close(units)
 	wg.Wait()
-	prog.stop()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.firstErr == nil && ctx.Err() != nil {
@@ -739,22 +742,4 @@ func optionsString(opts map[string]string) string {
 		parts = append(parts, k+"="+opts[k])
 	}
 	return strings.Join(parts, ";")
-}
-
-// isTerminal reports whether f is a character device (a terminal).
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// ProgressWriter returns stderr if it is a terminal and quiet is false,
-// else nil: the Options.Progress a command-line tool should use.
-func ProgressWriter(stderr io.Writer, quiet bool) io.Writer {
-	if quiet {
-		return nil
-	}
-	if f, ok := stderr.(*os.File); ok && isTerminal(f) {
-		return f
-	}
-	return nil
 }

@@ -73,8 +73,8 @@ func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
 func runList(stdout, stderr io.Writer, args []string) error {
 	c := commands["list"]
 	fs := newFlagSet(c.name, c.args, c.summary, stderr)
-	format := fs.String("format", "text", "output `format`: text, markdown, latex or csv")
-	widthFlag := fs.Int("width", -1, widthUsage)
+	format := fs.String("format", string(table.DefaultFormat), "output `format`: text, markdown, latex or csv")
+	widthFlag := fs.Int("width", widthAuto, widthUsage)
 	name := fs.String("estimator", "", "describe the estimator `NAME` only")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err

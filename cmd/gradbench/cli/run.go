@@ -99,7 +99,7 @@ func runRun(stdout, stderr io.Writer, args []string) error {
 		}
 		dir := *out
 		if dir == "" {
-			dir = filepath.Join("results", s.Name)
+			dir = filepath.Join(store.DefaultResultsDir, s.Name)
 		}
 		if prev, dup := dirs[filepath.Clean(dir)]; dup {
 			return usagef("run: %s and %s both write to %s", prev, path, dir)
@@ -114,7 +114,7 @@ func runRun(stdout, stderr io.Writer, args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	terminal := sweep.ProgressWriter(stderr, false) != nil
+	terminal := isTerminal(stderr)
 	var progress io.Writer
 	if !*quiet {
 		progress = stderr
@@ -160,12 +160,13 @@ type runner func(ctx context.Context, o runOptions) (summary string, warnings []
 func newRunner(s *spec.Spec) (runner, error) {
 	if s.Train == nil && s.Model == nil {
 		return func(ctx context.Context, o runOptions) (string, []string, error) {
-			var prog io.Writer
-			if o.Terminal {
-				prog = o.Progress
+			opts := sweep.Options{Dir: o.Dir, Workers: o.Workers, Shard: o.Shard, Shards: o.Shards, Resume: o.Resume}
+			if o.Terminal && o.Progress != nil {
+				p := newSweepProgress(o.Progress)
+				defer p.stop()
+				opts.Progress = p.update
 			}
-			res, err := sweep.Run(ctx, s, sweep.Options{Dir: o.Dir, Workers: o.Workers, Shard: o.Shard, Shards: o.Shards,
-				Resume: o.Resume, Progress: prog})
+			res, err := sweep.Run(ctx, s, opts)
 			if err != nil {
 				return "", nil, err
 			}
