@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -17,7 +18,7 @@ func init() {
 	register(&command{
 		name:    "list",
 		args:    "[-estimator NAME] [-format text|markdown|latex|csv] [-width N]",
-		summary: "list estimators, distributions, objectives and which estimator applies to which family (-estimator NAME: one estimator's needs, cost and options)",
+		summary: "list estimators, distributions and objectives (with parameter defaults) and which estimator applies to which family (-estimator NAME: one estimator's needs, cost and options)",
 		run:     runList,
 	})
 }
@@ -165,7 +166,7 @@ func ListTables() []*table.Table {
 		fam, _ := dist.Lookup(name)
 		var params []string
 		for _, p := range fam.Params {
-			params = append(params, p.Name)
+			params = append(params, paramDefault(p.Name, p.Default))
 		}
 		p, err := dist.New(name, nil)
 		if err != nil {
@@ -189,7 +190,7 @@ func ListTables() []*table.Table {
 		k, _ := objective.Lookup(name)
 		var params []string
 		for _, p := range k.Params {
-			params = append(params, p.Name)
+			params = append(params, paramDefault(p.Name, p.Default))
 		}
 		caps := "-"
 		if o, err := objective.New(name, nil); err == nil {
@@ -198,6 +199,15 @@ func ListTables() []*table.Table {
 		objs.Append(name, k.Formula, strings.Join(params, ", "), caps)
 	}
 	return []*table.Table{est, fams, objs, matrix}
+}
+
+// paramDefault is "name=default", or "name (required)" when the default is
+// NaN.
+func paramDefault(name string, def float64) string {
+	if math.IsNaN(def) {
+		return name + " (required)"
+	}
+	return name + "=" + strconv.FormatFloat(def, 'g', -1, 64)
 }
 
 func yesNo(b bool) string {
