@@ -9,15 +9,7 @@
 // of experiments/models/blr) implement Hessian.
 package objective
 
-import (
-	"fmt"
-	"maps"
-	"slices"
-	"strings"
-	"sync"
-
-	"github.com/gradbench/gradbench/estimators/internal/params"
-)
+import "github.com/gradbench/gradbench/estimators/internal/params"
 
 // Objective is an integrand f: R^D → R.
 type Objective interface {
@@ -70,12 +62,9 @@ type NormalExpectation interface {
 	NormalExpectation(dmu, dsigma, mu, sigma []float64) float64
 }
 
-// Param describes one named scalar parameter of an objective.
-type Param struct {
-	Name    string
-	Default float64 // NaN means required
-	Doc     string
-}
+// Param describes one named scalar parameter of an objective in
+// experiment specs (Default NaN: required).
+type Param = params.Param
 
 // Kind describes a registered objective: how to build it from named scalar
 // parameters, as experiment specs do.
@@ -86,52 +75,26 @@ type Kind struct {
 	Make    func(p map[string]float64) (Objective, error)
 }
 
-var (
-	kindMu sync.RWMutex
-	kinds  = map[string]Kind{}
-)
+var kinds = params.NewRegistry[Kind]("objective")
 
 // Register makes an objective available by name. It panics if the name is
 // empty, already registered, or Make is nil.
-func Register(k Kind) {
-	kindMu.Lock()
-	defer kindMu.Unlock()
-	if k.Name == "" || k.Make == nil {
-		panic("objective: Register with empty name or nil Make")
-	}
-	if _, dup := kinds[k.Name]; dup {
-		panic("objective: Register called twice for " + k.Name)
-	}
-	kinds[k.Name] = k
-}
+func Register(k Kind) { kinds.Add(k.Name, k, k.Make != nil) }
 
 // Names returns the registered objective names, sorted.
-func Names() []string {
-	kindMu.RLock()
-	defer kindMu.RUnlock()
-	return slices.Sorted(maps.Keys(kinds))
-}
+func Names() []string { return kinds.Names() }
 
 // Lookup returns the registered objective kind with the given name.
-func Lookup(name string) (Kind, bool) {
-	kindMu.RLock()
-	defer kindMu.RUnlock()
-	k, ok := kinds[name]
-	return k, ok
-}
+func Lookup(name string) (Kind, bool) { return kinds.Lookup(name) }
 
 // New builds the named objective from named scalar parameters, filling in
 // defaults; unknown objectives and unknown or missing parameters are errors.
 func New(name string, given map[string]float64) (Objective, error) {
-	k, ok := Lookup(name)
-	if !ok {
-		return nil, fmt.Errorf("unknown objective %q (known: %s)", name, strings.Join(Names(), ", "))
+	k, err := kinds.Get(name)
+	if err != nil {
+		return nil, err
 	}
-	specs := make([]params.Spec, len(k.Params))
-	for i, p := range k.Params {
-		specs[i] = params.Spec{Name: p.Name, Default: p.Default}
-	}
-	full, err := params.Fill("objective", name, specs, given, true)
+	full, err := params.Fill("objective", name, k.Params, given, true)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
@@ -108,21 +107,13 @@ func WriteCurves(w io.Writer, points []CurvePoint) error {
 	for _, name := range theta {
 		header = append(header, "theta."+name)
 	}
-	cw := csv.NewWriter(w)
-	if err := cw.Write(header); err != nil {
-		return err
-	}
-	for i := range points {
+	return writeCSV(w, header, len(points), func(i int) []string {
 		rec := points[i].fixed()
 		for _, name := range theta {
 			rec = append(rec, optFloat(lookupKV(points[i].Theta, name)))
 		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+		return rec
+	})
 }
 
 // ReadCurves parses a curves.csv written by WriteCurves.

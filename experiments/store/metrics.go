@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
@@ -30,18 +29,11 @@ var metricColumns = []string{"experiment", "estimator", "seed", "step", "evals",
 
 // WriteMetrics writes metrics as CSV to w, one row each in the order given.
 func WriteMetrics(w io.Writer, metrics []Metric) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(metricColumns); err != nil {
-		return err
-	}
-	for _, m := range metrics {
-		if err := cw.Write([]string{m.Experiment, m.Estimator, strconv.Itoa(m.Seed), strconv.Itoa(m.Step),
-			FormatFloat(m.Evals), m.Name, FormatFloat(m.Value)}); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+	return writeCSV(w, metricColumns, len(metrics), func(i int) []string {
+		m := &metrics[i]
+		return []string{m.Experiment, m.Estimator, strconv.Itoa(m.Seed), strconv.Itoa(m.Step),
+			FormatFloat(m.Evals), m.Name, FormatFloat(m.Value)}
+	})
 }
 
 // ReadMetrics parses a metrics.csv written by WriteMetrics. Columns are

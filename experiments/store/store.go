@@ -162,11 +162,7 @@ func WriteCells(w io.Writer, rows []Row) error {
 	for _, c := range objCols {
 		header = append(header, "obj."+c)
 	}
-	cw := csv.NewWriter(w)
-	if err := cw.Write(header); err != nil {
-		return err
-	}
-	for i := range rows {
+	return writeCSV(w, header, len(rows), func(i int) []string {
 		rec := rows[i].fixed()
 		for _, c := range distCols {
 			rec = append(rec, optFloat(lookupKV(rows[i].Dist, c)))
@@ -174,7 +170,20 @@ func WriteCells(w io.Writer, rows []Row) error {
 		for _, c := range objCols {
 			rec = append(rec, optFloat(lookupKV(rows[i].Obj, c)))
 		}
-		if err := cw.Write(rec); err != nil {
+		return rec
+	})
+}
+
+// writeCSV writes the header and then n records, record(i) for i = 0 …
+// n − 1, as CSV to w: the one writer of cells.csv, curves.csv and
+// metrics.csv.
+func writeCSV(w io.Writer, header []string, n int, record func(i int) []string) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for i := range n {
+		if err := cw.Write(record(i)); err != nil {
 			return err
 		}
 	}
