@@ -16,8 +16,6 @@ import (
 // It is unbiased, needs a dist.Binary family and costs 2 evaluations of f
 // per sample.
 type ARM struct {
-	u, g  []float64
-	us    []float64 // the uniforms of a minibatch
 	mb    minibatchScratch
 	pairs pairChunks
 }
@@ -55,30 +53,23 @@ func (e *ARM) replicate(dst []float64, p dist.Distribution, f objective.Objectiv
 	if !ok {
 		return Cost{}, Unsupported("arm", "family %s is not independent Bernoulli", p.Name())
 	}
-	d, P := p.Dim(), p.NumParams()
-	e.g = grow(e.g, d)
-	zero(dst)
-	m := e.pairs.init(d)
-	e.u = grow(e.u, m*d)
-	for done := 0; done < n*R; {
-		k := min(m, n*R-done)
-		for t := range k {
-			b1, b2 := e.pairs.pair(t, d)
-			u := e.u[t*d : (t+1)*d]
-			armPair(bp, u, b1, b2, rng)
-		}
-		e.pairs.eval(f, k, d)
-		for t := range k {
-			w := (e.pairs.f1[t] - e.pairs.f2[t]) / float64(n)
-			for j, u := range e.u[t*d : (t+1)*d] {
-				e.g[j] = w * (u - 0.5)
-			}
-			r := (done + t) / n
-			bp.LogitVJP(dst[r*P:(r+1)*P:(r+1)*P], e.g)
-		}
-		done += k
+	return e.pairs.replicate(e, dst, bp, f, n, R, rng), nil
+}
+
+func (*ARM) drawPair(bp dist.Binary, b1, b2, u []float64, rng *rand.Rand) {
+	armPair(bp, u, b1, b2, rng)
+}
+
+func (*ARM) pairGrad(g, _, _, u []float64, f1, f2, n float64) {
+	armLogitGrad(g, u, (f1-f2)/n)
+}
+
+// armLogitGrad writes ARM's logit gradient w (u − ½), w = (f(b1) − f(b2)) /
+// n, into g.
+func armLogitGrad(g, u []float64, w float64) {
+	for k, uk := range u {
+		g[k] = w * (uk - 0.5)
 	}
-	return Cost{F: 2 * n * R}, nil
 }
 
 // armPair draws ARM's uniforms u and antithetic pair b1 = 1[u > σ(−α)],

@@ -20,8 +20,6 @@ import (
 type DisARM struct {
 	mb    minibatchScratch
 	pairs pairChunks
-	g     []float64
-	s     []float64 // σ(|α|) of a chunk's samples
 }
 
 // Info describes the estimator.
@@ -57,27 +55,15 @@ func (e *DisARM) replicate(dst []float64, p dist.Distribution, f objective.Objec
 	if !ok {
 		return Cost{}, Unsupported("disarm", "family %s is not independent Bernoulli", p.Name())
 	}
-	d, P := p.Dim(), p.NumParams()
-	e.g = grow(e.g, d)
-	zero(dst)
-	m := e.pairs.init(d)
-	e.s = grow(e.s, m*d)
-	for done := 0; done < n*R; {
-		k := min(m, n*R-done)
-		for t := range k {
-			b1, b2 := e.pairs.pair(t, d)
-			disarmPair(bp, b1, b2, e.s[t*d:(t+1)*d], rng)
-		}
-		e.pairs.eval(f, k, d)
-		for t := range k {
-			b1, b2 := e.pairs.pair(t, d)
-			disarmLogitGrad(e.g, b1, b2, e.s[t*d:(t+1)*d], 0.5*(e.pairs.f1[t]-e.pairs.f2[t])/float64(n))
-			r := (done + t) / n
-			bp.LogitVJP(dst[r*P:(r+1)*P:(r+1)*P], e.g)
-		}
-		done += k
-	}
-	return Cost{F: 2 * n * R}, nil
+	return e.pairs.replicate(e, dst, bp, f, n, R, rng), nil
+}
+
+func (*DisARM) drawPair(bp dist.Binary, b1, b2, s []float64, rng *rand.Rand) {
+	disarmPair(bp, b1, b2, s, rng)
+}
+
+func (*DisARM) pairGrad(g, b1, b2, s []float64, f1, f2, n float64) {
+	disarmLogitGrad(g, b1, b2, s, 0.5*(f1-f2)/n)
 }
 
 // disarmPair draws DisARM's antithetic pair b1 = 1[u < σ(α)], b2 = 1[1 −

@@ -218,10 +218,7 @@ func (e *ARM) EstimateMinibatch(grads []float64, ps []dist.Distribution, f Minib
 	return e.mb.pairs(grads, ps, f, n, func(bp dist.Binary, b1, b2, us []float64) {
 		armPair(bp, us, b1, b2, rng)
 	}, func(_ dist.Binary, fb1, fb2, n float64, _, _, us, g []float64) {
-		w := (fb1 - fb2) / n
-		for k, u := range us {
-			g[k] = w * (u - 0.5)
-		}
+		armLogitGrad(g, us, (fb1-fb2)/n)
 	}), nil
 }
 

@@ -167,12 +167,50 @@ func replicateSamples(e fromSamples, s *samples, dst []float64, p dist.Distribut
 }
 
 // pairChunks is scratch for the replications of the antithetic-pair
-// estimators (ARM, DisARM): the pairs of points of a chunk of samples and
-// their values. A chunk holds up to 256 samples and 4096 values per side,
-// across replications; sample t of a chunk starting at sample s (counting
-// over all n·R) belongs to replication (s+t)/n.
+// estimators (ARM, DisARM): the pairs of points of a chunk of samples, a
+// per-sample auxiliary vector (ARM's uniforms, DisARM's σ(|α|)) and their
+// values. A chunk holds up to 256 samples and 4096 values per side, across
+// replications; sample t of a chunk starting at sample s (counting over
+// all n·R) belongs to replication (s+t)/n.
 type pairChunks struct {
-	b1, b2, f1, f2 []float64
+	b1, b2, aux, f1, f2, g []float64
+}
+
+// pairEstimator is an antithetic-pair estimator as pairChunks.replicate
+// runs it.
+type pairEstimator interface {
+	// drawPair draws one sample's pair (b1, b2) and its auxiliary vector.
+	drawPair(bp dist.Binary, b1, b2, aux []float64, rng *rand.Rand)
+	// pairGrad writes the logit gradient of one sample's pair, with f1 =
+	// f(b1), f2 = f(b2) and n samples per estimate, into g.
+	pairGrad(g, b1, b2, aux []float64, f1, f2, n float64)
+}
+
+// replicate writes R n-sample estimates of e into dst: the pairs of a chunk
+// are drawn, evaluated (one Values call per side when f is an
+// objective.Batch), and their logit gradients added to their
+// replications' rows, in order.
+func (c *pairChunks) replicate(e pairEstimator, dst []float64, bp dist.Binary, f objective.Objective, n, R int, rng *rand.Rand) Cost {
+	d, P := bp.Dim(), bp.NumParams()
+	m := c.init(d)
+	c.aux, c.g = grow(c.aux, m*d), grow(c.g, d)
+	zero(dst)
+	for done := 0; done < n*R; {
+		k := min(m, n*R-done)
+		for t := range k {
+			b1, b2 := c.pair(t, d)
+			e.drawPair(bp, b1, b2, c.aux[t*d:(t+1)*d], rng)
+		}
+		c.eval(f, k, d)
+		for t := range k {
+			b1, b2 := c.pair(t, d)
+			e.pairGrad(c.g, b1, b2, c.aux[t*d:(t+1)*d], c.f1[t], c.f2[t], float64(n))
+			r := (done + t) / n
+			bp.LogitVJP(dst[r*P:(r+1)*P:(r+1)*P], c.g)
+		}
+		done += k
+	}
+	return Cost{F: 2 * n * R}
 }
 
 // init sizes the buffers for points of dimension d and returns the number
