@@ -50,6 +50,8 @@ var capabilities = []Capability{
 	{NeedsCurvatureProducts, "hessian·v f", nil, func(f objective.Objective) bool {
 		return obj[objective.Curved](f) || obj[objective.HessVec](f)
 	}, "has no second derivative"},
+	{NeedsFactorized, "factorized", fam[dist.Factorized], nil, "is not a product of independent categoricals"},
+	{NeedsRelaxedLocation, "location", fam[dist.RelaxedLocation], nil, "has no location-family relaxation (z = logits + noise)"},
 }
 
 // Capabilities returns the capability table, in the order of the Needs

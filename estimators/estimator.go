@@ -48,6 +48,12 @@ const (
 	// NeedsCurvatureProducts: the objective implements objective.Curved or
 	// objective.HessVec (second derivatives along a direction).
 	NeedsCurvatureProducts
+	// NeedsFactorized: the family implements dist.Factorized (independent
+	// categorical coordinates with their own logits).
+	NeedsFactorized
+	// NeedsRelaxedLocation: the family implements dist.RelaxedLocation
+	// (pre-activations are logits plus noise independent of θ).
+	NeedsRelaxedLocation
 )
 
 // Info describes an estimator: what it is, what it needs and what it costs.

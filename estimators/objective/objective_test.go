@@ -186,7 +186,7 @@ func TestStepAndTableValues(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	want := []string{"constant", "cos", "gaussian", "linear", "linquad", "onehot-quadratic", "onehot-table", "quadratic", "quadratic-t", "quartic", "step", "step-ae", "table"}
+	want := []string{"constant", "cos", "gaussian", "linear", "linquad", "onehot-abs", "onehot-poly", "onehot-quadratic", "onehot-table", "quadratic", "quadratic-t", "quartic", "step", "step-ae", "table"}
 	got := Names()
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("Names() = %v, want %v", got, want)
