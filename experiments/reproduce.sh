@@ -65,9 +65,12 @@ for s in "${specs[@]}"; do
     "$bin" table -layout summary -format markdown "results/$s" > "paper/tables/$s.md"
     "$bin" table -layout summary -format latex "results/$s" > "paper/tables/$s.tex"
     case "$s" in
-      discrete-*) # estimators of different cost: variance × evaluations per estimate too
+      discrete-*) # estimators of different cost: variance × evaluations per estimate too,
+        # and the totals per estimator over every cell and component
         "$bin" table -layout summary -cost -format markdown "results/$s" > "paper/tables/$s-cost.md"
-        "$bin" table -layout summary -cost -format latex "results/$s" > "paper/tables/$s-cost.tex" ;;
+        "$bin" table -layout summary -cost -format latex "results/$s" > "paper/tables/$s-cost.tex"
+        "$bin" table -layout estimators -format markdown "results/$s" > "paper/tables/$s-estimators.md"
+        "$bin" table -layout estimators -format latex "results/$s" > "paper/tables/$s-estimators.tex" ;;
     esac
   else
     "$bin" table -format markdown "results/$s" > "paper/tables/$s.md"

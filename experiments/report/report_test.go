@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -213,5 +214,27 @@ func TestFinalMetrics(t *testing.T) {
 	pub := FinalMetrics(ms, []string{"elbo"}, map[string]float64{"a": -1.5})
 	if got := strings.Join(pub.Rows[0][3:], "|") + "/" + strings.Join(pub.Rows[1][3:], "|"); got != "-1.5|-0.5/-|-" {
 		t.Errorf("published columns %q", got)
+	}
+}
+
+// TestEstimators: the per-estimator totals sum bias², variance, MSE and
+// variance × evaluations over the components of every cell, keep the
+// largest |bias|/SE, and count skipped cells apart.
+func TestEstimators(t *testing.T) {
+	t.Parallel()
+	rows := []store.Row{
+		{Experiment: "x", Estimator: "a", N: 1, Param: "p0", Bias: 0.1, SE: 0.05, Variance: 2, MSE: 2.01, Evals: 1, VarTimesEvals: 2},
+		{Experiment: "x", Estimator: "a", N: 1, Param: "p1", Bias: -0.3, SE: 0.1, Variance: 1, MSE: 1.09, Evals: 1, VarTimesEvals: 1},
+		{Experiment: "x", Estimator: "b", N: 1, Param: "p0", Skipped: "unsupported"},
+		{Experiment: "x", Estimator: "a", N: 4, Param: "p0", Bias: 0, SE: 0.01, Variance: 0.5, MSE: 0.5, Evals: 4, VarTimesEvals: 2},
+	}
+	tb := Estimators(rows)
+	want := [][]string{
+		{"a", "1", "1", "0.1", "3", "3.1", "3", "3", "2", "0"},
+		{"b", "1", NA, NA, NA, NA, NA, NA, "0", "1"},
+		{"a", "4", "4", "0", "0.5", "0.5", "0", "2", "1", "0"},
+	}
+	if !reflect.DeepEqual(tb.Rows, want) {
+		t.Errorf("rows %q, want %q", tb.Rows, want)
 	}
 }
