@@ -11,9 +11,10 @@ import (
 // Gamma is the gamma distribution with shape Alpha and rate Beta, density
 // β^α x^{α−1} exp(−βx)/Γ(α) for x > 0, with parameters θ = (alpha, beta).
 //
-// It is not reparameterized here (its pathwise derivative needs implicit
-// reparameterization). Rand uses the method of Marsaglia and Tsang (2000), in
-// log space for α < 1; for very small α a draw can still underflow to 0.
+// It is reparameterized implicitly (see gamma_implicit.go: x = F⁻¹(u; θ),
+// ∇θ x = −∇θ F(x; θ)/p(x; θ)), so the pathwise estimator applies. Rand
+// uses the method of Marsaglia and Tsang (2000), in log space for α < 1;
+// for very small α a draw can still underflow to 0.
 type Gamma struct {
 	Alpha float64
 	Beta  float64
@@ -149,7 +150,7 @@ func (g Gamma) CDF(x float64) float64 { return distuv.Gamma{Alpha: g.Alpha, Beta
 func init() {
 	Register(Family{
 		Name: "gamma",
-		Doc:  "Gamma(alpha shape, beta rate); score only (not reparameterized), moments, quantile",
+		Doc:  "Gamma(alpha shape, beta rate); reparameterized (implicitly: −∇θF/p), moments, quantile",
 		Params: []Param{
 			{Name: "alpha", Default: 1, Doc: "shape α, > 0"},
 			{Name: "beta", Default: 1, Doc: "rate β (mean α/β), > 0"},

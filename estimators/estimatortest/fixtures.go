@@ -47,7 +47,7 @@ var acceptanceObjectives = []string{"quadratic", "gaussian", "cos"}
 //   - normal at every (μ, σ) of AcceptanceNormals × quadratic (x−k)²,
 //     gaussian exp(−kx²) and cos(kx) at every k of AcceptanceK;
 //   - diagonal normal, D = 5 × quadratic;
-//   - lognormal, exponential, laplace, weibull × quadratic;
+//   - lognormal, exponential, laplace, gamma, weibull × quadratic;
 //   - bernoulli and categorical × table.
 //
 // Every fixture has an exact reference gradient: the objectives' closed-form
@@ -101,6 +101,10 @@ func Fixtures() ([]Fixture, error) {
 	}
 	la, err := dist.NewLaplace(0.5, 1)
 	if err := add("laplace(mu=0.5,scale=1)×quadratic(k=0)", la, err, objective.Quadratic{K: 0}, 4, 20000); err != nil {
+		return nil, err
+	}
+	ga, err := dist.NewGamma(0.7, 2)
+	if err := add("gamma(alpha=0.7,beta=2)×quadratic(k=0.5)", ga, err, objective.Quadratic{K: 0.5}, 4, 20000); err != nil {
 		return nil, err
 	}
 	wb, err := dist.NewWeibull(2, 1)
