@@ -24,8 +24,10 @@ var ClaimsFigures = []string{"fig2-quadratic", "fig3-gaussian", "fig3-cos"}
 
 // ClaimsDiscrete are the experiments behind claim (e), each used when its
 // results exist: relaxed estimators beside unbiased ones, with exact
-// references.
-var ClaimsDiscrete = []string{"discrete-categorical", "discrete-bernoulli3", "discrete-bernoulli-tau", "discrete-toy-variance"}
+// references (the IndeCateR sweeps set the categorical relaxations of
+// 2021–2023 against an estimator that is exact there).
+var ClaimsDiscrete = []string{"discrete-categorical", "discrete-bernoulli3", "discrete-bernoulli-tau", "discrete-toy-variance",
+	"discrete-indecater-d12-k3", "discrete-indecater-d6-k10", "discrete-indecater-d3-k100"}
 
 // ClaimsVAEBernoulli are the Bernoulli-VAE experiments behind claim (h).
 var ClaimsVAEBernoulli = []string{"vae-bernoulli-linear", "vae-bernoulli-nonlinear"}

@@ -337,7 +337,7 @@ func claimDiscrete(names []string, exps [][]store.Row) *builder {
 		Label:       label,
 		Statement:   "discrete distributions require alternatives like the Gumbel-Softmax trick",
 		Experiments: names,
-		Test:        "Read as: a relaxation (Gumbel-Softmax, straight-through, at their temperatures) has lower mean squared error than every unbiased estimator at equal evaluations (its bias does not average away; the others' variance does). Per cell, Welch t-tests of the block MSEs; for: some relaxation below every unbiased estimator at every cell (intersection–union); against: some unbiased estimator below every relaxation at some cell (Bonferroni); one test per problem, twice the smaller p. Cells with a zero exact gradient, or an objective linear in x (where MuProp is exact), are degenerate and left out. Supported if supported on every problem tested, not supported if not supported on any",
+		Test:        "Read as: a relaxation (an estimator that does not declare itself unbiased: Gumbel-Softmax, straight-through, Gumbel-Rao, ReinMax, at their temperatures) has lower mean squared error than every unbiased estimator at equal evaluations (its bias does not average away; the others' variance does). Per cell, Welch t-tests of the block MSEs; for: some relaxation below every unbiased estimator at every cell (intersection–union); against: some unbiased estimator below every relaxation at some cell (Bonferroni); one test per problem, twice the smaller p. Cells with a zero exact gradient, or an objective linear in x (where MuProp is exact), are degenerate and left out. Supported if supported on every problem tested, not supported if not supported on any",
 		Tests:       tests,
 	}}
 	b.finish = func(c *Claim) {
