@@ -18,7 +18,7 @@ import (
 // left out and counted.
 func Estimators(rows []store.Row) *table.Table {
 	t := &table.Table{
-		Header: []string{"estimator", "n", "evals", "Σ bias²", "Σ variance", "Σ mse", "max |bias|/se",
+		Header: []string{"estimator", "n", "evals", "Σ squared bias", "Σ variance", "Σ mse", "max |bias|/se",
 			"Σ var×evals", "components", "skipped"},
 		RightAlign: []bool{false, true, true, true, true, true, true, true, true, true},
 	}
