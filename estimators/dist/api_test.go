@@ -220,7 +220,7 @@ func TestCapabilities(t *testing.T) {
 		{"exponential", true, false, false, true, true},
 		{"laplace", true, false, false, true, true},
 		{"weibull", true, false, false, true, true},
-		{"gamma", false, false, false, true, true},
+		{"gamma", true, false, false, true, true},
 		{"beta", false, false, false, true, true},
 		{"poisson", false, false, false, true, false},
 		{"bernoulli", false, true, false, true, false},

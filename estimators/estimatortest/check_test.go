@@ -81,7 +81,7 @@ var faults = map[string]string{
 	"alloc":        "allocates",
 	"global":       "a fresh estimator with the same seed gives different estimates",
 	"hidden-state": "estimates depend on earlier calls",
-	"needs":        "Info.Needs is wrong",
+	"needs":        "Info.Needs or Supports is wrong",
 	"nan":          "are not finite",
 	"min":          "want ErrUnsupported",
 }
