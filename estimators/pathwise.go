@@ -82,6 +82,7 @@ func (e *Pathwise) replicate(dst []float64, p dist.Distribution, f objective.Obj
 		return replicateLoop(e, dst, p, f, n, R, rng)
 	}
 	e.eps, e.x, e.gx = grow(e.eps, G*n*d), grow(e.x, G*n*d), grow(e.gx, G*n*d)
+	gp, means := bp.(dist.GroupReparameterized)
 	inv := 1 / float64(n)
 	for r0 := 0; r0 < R; r0 += G {
 		g := min(G, R-r0)
@@ -90,7 +91,7 @@ func (e *Pathwise) replicate(dst []float64, p dist.Distribution, f objective.Obj
 		bp.NoiseN(eps, rng)
 		bp.TransformN(x, eps)
 		bf.Grads(gx, x)
-		if gp, ok := bp.(dist.GroupReparameterized); ok {
+		if means {
 			gp.PathMeans(dst[r0*P:(r0+g)*P], eps, gx, n)
 			continue
 		}

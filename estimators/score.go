@@ -76,14 +76,15 @@ func (e *Score) replicate(dst []float64, p dist.Distribution, f objective.Object
 	_, ok2 := f.(objective.Batch)
 	d, P := p.Dim(), p.NumParams()
 	G := groupSize(n, d, R)
-	if !ok || !ok2 || G == 0 || n < 1 {
+	if !ok || !ok2 || G == 0 {
 		return replicateLoop(e, dst, p, f, n, R, rng)
 	}
+	gp, means := bp.(dist.GroupScorer)
 	inv := 1 / float64(n)
 	for r0 := 0; r0 < R; r0 += G {
 		g := min(G, R-r0)
 		xs, fs := e.smp.draw(p, f, g*n, d, rng)
-		if gp, ok := bp.(dist.GroupScorer); ok {
+		if means {
 			gp.ScoreMeans(dst[r0*P:(r0+g)*P], xs, fs, n)
 			continue
 		}

@@ -111,8 +111,8 @@ func traceback() bool { return os.Getenv(TracebackEnv) == "1" }
 // failedRows returns the single row of a failed cell: every statistic NaN
 // and the skipped column FailedPrefix followed by where the estimator
 // panicked and with what value.
-func failedRows(s *spec.Spec, c spec.Cell, e *PanicError) []store.Row {
-	return skipRows(s, c, fmt.Sprintf("%sestimator panicked (%s): %s", FailedPrefix, e.where(), e.value()))
+func failedRows(s *spec.Spec, c spec.Cell, unbiased bool, e *PanicError) []store.Row {
+	return skipRows(s, c, unbiased, fmt.Sprintf("%sestimator panicked (%s): %s", FailedPrefix, e.where(), e.value()))
 }
 
 // dropFailed removes the failed cells from done (cells read back from a

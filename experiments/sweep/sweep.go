@@ -281,12 +281,16 @@ type runner struct {
 }
 
 // cellPlan is a cell with its family, objective and (configured)
-// estimator's Info, built once when the run is planned.
+// estimator's Info, built once when the run is planned, or the reason it
+// is skipped (skip, with unbiased from the estimator's Info when it could
+// be built).
 type cellPlan struct {
-	cell spec.Cell
-	p    dist.Distribution
-	f    objective.Objective
-	info estimators.Info
+	cell     spec.Cell
+	p        dist.Distribution
+	f        objective.Objective
+	info     estimators.Info
+	skip     string
+	unbiased bool
 }
 
 // plan checks the options, builds the shard's cells, decides which ones
@@ -309,23 +313,22 @@ func plan(s *spec.Spec, opts Options) (*runner, error) {
 	for i := opts.Shard; i < sw.NumCells(); i += shards {
 		r.idx = append(r.idx, i)
 	}
-	skipped := map[int]string{}
+	skipped := map[int]*cellPlan{} // with the reason in skip
 	planFailed := map[int]*PanicError{}
 	for _, i := range r.idx {
-		c := sw.Cell(i)
-		pl, reason, perr := planCell(c)
+		pl, perr := planCell(sw.Cell(i))
 		switch {
 		case perr != nil:
 			planFailed[i] = perr
-		case reason != "":
-			skipped[i] = reason
+		case pl.skip != "":
+			skipped[i] = pl
 		default:
 			r.cells[i] = pl
 		}
 	}
 	if len(skipped) == len(r.idx) && shards == 1 {
 		c := sw.Cell(r.idx[0])
-		return nil, fmt.Errorf("%s: every cell is skipped: no estimator can handle its distribution and objective (e.g. %s: %s)", s.File, c.Key, skipped[r.idx[0]])
+		return nil, fmt.Errorf("%s: every cell is skipped: no estimator can handle its distribution and objective (e.g. %s: %s)", s.File, c.Key, skipped[r.idx[0]].skip)
 	}
 
 	r.res = &Result{Cells: len(r.idx), Skipped: len(skipped)}
@@ -360,11 +363,12 @@ func plan(s *spec.Spec, opts Options) (*runner, error) {
 		}
 		if perr, ok := planFailed[i]; ok {
 			r.failures[i] = perr
-			r.done[i] = failedRows(s, sw.Cell(i), perr)
+			info, _ := estimators.Describe(sw.Cell(i).Estimator.Name) // its own Info panicked
+			r.done[i] = failedRows(s, sw.Cell(i), info.Unbiased, perr)
 			continue
 		}
-		if reason, ok := skipped[i]; ok {
-			r.done[i] = skipRows(s, sw.Cell(i), reason)
+		if pl, ok := skipped[i]; ok {
+			r.done[i] = skipRows(s, pl.cell, pl.unbiased, pl.skip)
 			if r.jr != nil {
 				if err := r.jr.Append(i, r.done[i]); err != nil {
 					r.close()
@@ -407,7 +411,7 @@ func (r *runner) cellDone(job *cellJob) error {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.failures[job.cell.Index] = perr
-		r.done[job.cell.Index] = failedRows(r.s, job.cell, perr)
+		r.done[job.cell.Index] = failedRows(r.s, job.cell, job.info.Unbiased, perr)
 		return nil
 	}
 	rows, warn, err := job.rows(r.s)
@@ -537,26 +541,34 @@ func (j *cellJob) blockLen(b int, sw *spec.Sweep) int {
 }
 
 // planCell builds the cell's family, objective and estimator and returns
-// them, or why the estimator cannot handle them (estimators.Supports), or
-// the estimator's panic (in its factory, Info or Supports).
-func planCell(c spec.Cell) (pl *cellPlan, reason string, perr *PanicError) {
+// them, or the reason the cell is skipped (a build error, or
+// estimators.Supports), or the estimator's panic (in its factory, Info or
+// Supports).
+func planCell(c spec.Cell) (pl *cellPlan, perr *PanicError) {
+	pl = &cellPlan{cell: c}
 	p, f, err := build(c)
 	if err != nil {
-		return nil, err.Error(), nil
+		pl.skip, pl.unbiased = err.Error(), unbiased(c)
+		return pl, nil
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			pl, reason, perr = nil, "", recovered(&c, planBlock, v)
+			pl, perr = nil, recovered(&c, planBlock, v)
 		}
 	}()
 	est, err := estimators.New(c.Estimator.Name, c.Estimator.Options)
 	if err != nil {
-		return nil, err.Error(), nil
+		pl.skip = err.Error()
+		return pl, nil
 	}
+	pl.info = est.Info()
+	pl.unbiased = pl.info.Unbiased
 	if err := estimators.Supports(est, p, f, c.N); err != nil {
-		return nil, err.Error(), nil
+		pl.skip = err.Error()
+		return pl, nil
 	}
-	return &cellPlan{cell: c, p: p, f: f, info: est.Info()}, "", nil
+	pl.p, pl.f = p, f
+	return pl, nil
 }
 
 func build(c spec.Cell) (dist.Distribution, objective.Objective, error) {
@@ -712,9 +724,10 @@ func baseRow(s *spec.Spec, c spec.Cell, unbiased bool) store.Row {
 	return r
 }
 
-// skipRows returns the single row of a skipped cell: every statistic NaN.
-func skipRows(s *spec.Spec, c spec.Cell, reason string) []store.Row {
-	r := baseRow(s, c, unbiased(c))
+// skipRows returns the single row of a skipped cell: every statistic NaN;
+// unbiased is what the cell's estimator declares.
+func skipRows(s *spec.Spec, c spec.Cell, unbiased bool, reason string) []store.Row {
+	r := baseRow(s, c, unbiased)
 	nan := store.NaN
 	r.Mean, r.Reference, r.ReferenceSE, r.Bias, r.Variance, r.VarianceLo, r.VarianceHi = nan, nan, nan, nan, nan, nan, nan
 	r.SE, r.MSE, r.SNR, r.Kurtosis, r.EvalsF, r.EvalsGrad, r.Evals = nan, nan, nan, nan, nan, nan, nan
@@ -724,7 +737,8 @@ func skipRows(s *spec.Spec, c spec.Cell, reason string) []store.Row {
 }
 
 // unbiased reports whether the cell's estimator, as configured, declares
-// itself unbiased (false if it cannot be built).
+// itself unbiased (false if it cannot be built): for a cell whose family or
+// objective cannot be built, where planCell builds no estimator.
 func unbiased(c spec.Cell) (u bool) {
 	defer func() {
 		if recover() != nil {
