@@ -29,6 +29,10 @@ func TestConformanceOptions(t *testing.T) {
 		{"score+const", map[string]string{"b": "3"}},
 		{"rebar", map[string]string{"lr": "0"}}, // stateless: not Stateful
 		{"relax", map[string]string{"hidden": "2", "tune_tau": "false"}},
+		{"pathwise", map[string]string{"sampling": "antithetic"}},
+		{"pathwise", map[string]string{"sampling": "rqmc"}},
+		{"score", map[string]string{"sampling": "antithetic"}},
+		{"score", map[string]string{"sampling": "rqmc"}},
 	} {
 		t.Run(c.name+"/"+optString(c.opts), func(t *testing.T) {
 			estimatortest.CheckOptions(t, c.name, c.opts)

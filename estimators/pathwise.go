@@ -14,8 +14,13 @@ import (
 // It is unbiased when f is differentiable almost everywhere and the
 // exchange of derivative and integral holds; on a step objective it returns
 // zero, which is wrong, and so needs ∇f to exist.
+//
+// With the option sampling = antithetic or rqmc (see SamplingAntithetic,
+// SamplingRQMC) its samples come from antithetic pairs or scrambled
+// Sobol' points, for families whose noise is a function of uniforms.
 type Pathwise struct {
 	eps, x, gx []float64
+	samp       *uniforms // nil: iid
 }
 
 // Info describes the pathwise estimator.
@@ -37,6 +42,12 @@ func (e *Pathwise) Estimate(grad []float64, p dist.Distribution, f objective.Obj
 		return Cost{}, Check(e.Info(), p, f, n)
 	}
 	checkGrad(grad, p)
+	if e.samp != nil {
+		if err := e.samp.supports("pathwise", p, n); err != nil {
+			return Cost{}, err
+		}
+		return e.sampled(grad, p, f, n, rng)
+	}
 	d := p.Dim()
 	e.eps, e.x, e.gx = grow(e.eps, d), grow(e.x, d), grow(e.gx, d)
 	zero(grad)
@@ -78,7 +89,7 @@ func (e *Pathwise) replicate(dst []float64, p dist.Distribution, f objective.Obj
 	bf, ok2 := f.(objective.BatchDifferentiable)
 	d, P := p.Dim(), p.NumParams()
 	G := groupSize(n, d, R)
-	if !ok || !ok2 || G == 0 {
+	if !ok || !ok2 || G == 0 || e.samp != nil {
 		return replicateLoop(e, dst, p, f, n, R, rng)
 	}
 	e.eps, e.x, e.gx = grow(e.eps, G*n*d), grow(e.x, G*n*d), grow(e.gx, G*n*d)
@@ -106,7 +117,16 @@ func (e *Pathwise) replicate(dst []float64, p dist.Distribution, f objective.Obj
 }
 
 func init() {
-	Register("pathwise", func(*Options) (Estimator, error) { return &Pathwise{}, nil })
+	Register("pathwise", func(o *Options) (Estimator, error) {
+		s, err := samplingOption(o)
+		return &Pathwise{samp: s}, err
+	})
+}
+
+// Supports reports whether the sampling scheme applies to p and n
+// (Supporter).
+func (e *Pathwise) Supports(p dist.Distribution, _ objective.Objective, n int) error {
+	return e.samp.supports("pathwise", p, n)
 }
 
 // self returns e (see replicator).

@@ -13,10 +13,16 @@ import (
 //
 // It needs only samples, log-density gradients and values of f, so it works
 // for discrete families and non-differentiable objectives.
+//
+// With the option sampling = antithetic or rqmc (see SamplingAntithetic,
+// SamplingRQMC) its samples x = g(θ, ε) come from antithetic pairs or
+// scrambled Sobol' points, for families whose noise is a function of
+// uniforms.
 type Score struct {
 	x, s   []float64
 	xs, fs []float64 // batch buffers
 	smp    samples
+	samp   *uniforms // nil: iid
 }
 
 // Info describes the score-function estimator.
@@ -35,6 +41,12 @@ func (e *Score) Estimate(grad []float64, p dist.Distribution, f objective.Object
 		return Cost{}, Check(e.Info(), p, f, n)
 	}
 	checkGrad(grad, p)
+	if e.samp != nil {
+		if err := e.samp.supports("score", p, n); err != nil {
+			return Cost{}, err
+		}
+		return e.sampled(grad, p, f, n, rng)
+	}
 	e.x, e.s = grow(e.x, p.Dim()), grow(e.s, p.NumParams())
 	zero(grad)
 	bp, ok := p.(dist.BatchScorer)
@@ -57,14 +69,19 @@ func (e *Score) Estimate(grad []float64, p dist.Distribution, f objective.Object
 	}
 	for range n {
 		p.Rand(e.x, rng)
-		fx := f.Value(e.x)
-		p.Score(e.s, e.x)
-		for j, sj := range e.s {
-			grad[j] += fx * sj
-		}
+		e.add(grad, p, f)
 	}
 	scale(1/float64(n), grad)
 	return Cost{F: n}, nil
+}
+
+// add adds f(x) ∇θ log p(x) at x = e.x to grad.
+func (e *Score) add(grad []float64, p dist.Distribution, f objective.Objective) {
+	fx := f.Value(e.x)
+	p.Score(e.s, e.x)
+	for j, sj := range e.s {
+		grad[j] += fx * sj
+	}
 }
 
 // replicate writes R estimates into dst (the batched replications of
@@ -76,7 +93,7 @@ func (e *Score) replicate(dst []float64, p dist.Distribution, f objective.Object
 	_, ok2 := f.(objective.Batch)
 	d, P := p.Dim(), p.NumParams()
 	G := groupSize(n, d, R)
-	if !ok || !ok2 || G == 0 {
+	if !ok || !ok2 || G == 0 || e.samp != nil {
 		return replicateLoop(e, dst, p, f, n, R, rng)
 	}
 	gp, means := bp.(dist.GroupScorer)
@@ -99,7 +116,16 @@ func (e *Score) replicate(dst []float64, p dist.Distribution, f objective.Object
 }
 
 func init() {
-	Register("score", func(*Options) (Estimator, error) { return &Score{}, nil })
+	Register("score", func(o *Options) (Estimator, error) {
+		s, err := samplingOption(o)
+		return &Score{samp: s}, err
+	})
+}
+
+// Supports reports whether the sampling scheme applies to p and n
+// (Supporter).
+func (e *Score) Supports(p dist.Distribution, _ objective.Objective, n int) error {
+	return e.samp.supports("score", p, n)
 }
 
 // self returns e (see replicator).

@@ -20,7 +20,7 @@ specs=(
   claims-continuous claims-step
 )
 # Experiments contributed by other sections, when their specs exist.
-for extra in experiments/discrete-*.toml experiments/blr*.toml experiments/vae*.toml; do
+for extra in experiments/sampling-*.toml experiments/discrete-*.toml experiments/blr*.toml experiments/vae*.toml; do
   [ -e "$extra" ] && specs+=("$(basename "$extra" .toml)")
 done
 
@@ -71,6 +71,9 @@ for s in "${specs[@]}"; do
         "$bin" table -layout summary -cost -format latex "results/$s" > "paper/tables/$s-cost.tex"
         "$bin" table -layout estimators -format markdown "results/$s" > "paper/tables/$s-estimators.md"
         "$bin" table -layout estimators -format latex "results/$s" > "paper/tables/$s-estimators.tex" ;;
+      sampling-*) # the fitted slopes of log RMSE against log n
+        "$bin" table -layout slopes -format markdown "results/$s" > "paper/tables/$s-slopes.md"
+        "$bin" table -layout slopes -format latex "results/$s" > "paper/tables/$s-slopes.tex" ;;
     esac
   else
     "$bin" table -format markdown "results/$s" > "paper/tables/$s.md"

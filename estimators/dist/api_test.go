@@ -217,13 +217,13 @@ func TestCapabilities(t *testing.T) {
 		{"normal", true, false, true, true, true},
 		{"mvn", true, false, true, true, false},
 		{"lognormal", true, false, false, true, true},
-		{"exponential", true, false, false, true, true},
+		{"exponential", true, false, true, true, true},
 		{"laplace", true, false, false, true, true},
 		{"weibull", true, false, false, true, true},
 		{"gamma", true, false, false, true, true},
-		{"beta", false, false, false, true, true},
-		{"poisson", false, false, false, true, false},
-		{"bernoulli", false, true, false, true, false},
+		{"beta", true, false, false, true, true},
+		{"poisson", false, false, true, true, false},
+		{"bernoulli", false, true, true, true, false},
 		{"categorical", false, true, false, false, false},
 	} {
 		d := must(dist.New(c.name, nil))

@@ -8,7 +8,10 @@ import (
 // Bernoulli is the Bernoulli distribution on {0, 1} with P(x = 1) = σ(Logit),
 // σ the logistic function, with parameter θ = (logit).
 //
-// It has finite support (outcome i is x = i, for i = 0, 1) and known moments.
+// It has finite support (outcome i is x = i, for i = 0, 1), known moments,
+// and the measure-valued derivative of Mohamed et al. (2020, Table 1),
+// ∂/∂p E[f] = f(1) − f(0) with p = σ(logit), which by the chain rule
+// dp/dlogit = p(1 − p) becomes ∂/∂logit E[f] = p(1 − p)(f(1) − f(0)).
 type Bernoulli struct {
 	Logit float64
 }
@@ -98,6 +101,26 @@ func (b Bernoulli) Outcome(x []float64, i int) float64 {
 	panic("dist: Bernoulli.Outcome: index out of range")
 }
 
+// MVDSample writes the deterministic pair xp = 1, xm = 0 for parameter j
+// (only 0, logit; it panics otherwise) and returns c = p(1 − p), p =
+// σ(logit). It consumes no randomness, and coupled makes no difference.
+func (b Bernoulli) MVDSample(xp, xm []float64, j int, coupled bool, rng *rand.Rand) float64 {
+	if j != 0 {
+		panic("dist: bernoulli MVD parameter index out of range")
+	}
+	xp[0], xm[0] = 1, 0
+	return sigmoid(b.Logit) * sigmoid(-b.Logit)
+}
+
+// MVDSampleN writes the len(c) deterministic pairs (1, 0) and their
+// constant p(1 − p) (see BatchMeasureValued); it consumes no randomness.
+func (b Bernoulli) MVDSampleN(xp, xm, c []float64, coupled bool, rng *rand.Rand) {
+	cj := sigmoid(b.Logit) * sigmoid(-b.Logit)
+	for u := range c {
+		xp[u], xm[u], c[u] = 1, 0, cj
+	}
+}
+
 // Mean writes p = σ(logit).
 func (b Bernoulli) Mean(dst []float64) { dst[0] = sigmoid(b.Logit) }
 
@@ -113,7 +136,7 @@ func (b Bernoulli) MomentsVJP(dst, a, bv []float64) {
 func init() {
 	Register(Family{
 		Name: "bernoulli",
-		Doc:  "Bernoulli with P(x=1) = sigmoid(logit); finite, moments",
+		Doc:  "Bernoulli with P(x=1) = sigmoid(logit); finite, measure-valued, moments",
 		Params: []Param{
 			{Name: "logit", Default: 0, Doc: "log-odds of x = 1"},
 		},

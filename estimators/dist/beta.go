@@ -12,9 +12,10 @@ import (
 // Beta, density x^{α−1}(1 − x)^{β−1}/B(α, β), with parameters
 // θ = (alpha, beta).
 //
-// It is not reparameterized here. Rand draws two gamma variables in log space
-// and returns ga/(ga + gb) computed as a logistic function of their log ratio,
-// so small shapes do not give 0/0.
+// It is reparameterized implicitly (see beta_implicit.go: x = F⁻¹(u; θ),
+// ∇θ x = −∇θ F(x; θ)/p(x; θ)), so the pathwise estimator applies. Rand draws
+// two gamma variables in log space and returns ga/(ga + gb) computed as a
+// logistic function of their log ratio, so small shapes do not give 0/0.
 type Beta struct {
 	Alpha float64
 	Beta  float64
@@ -147,7 +148,7 @@ func (b Beta) CDF(x float64) float64 { return distuv.Beta{Alpha: b.Alpha, Beta: 
 func init() {
 	Register(Family{
 		Name: "beta",
-		Doc:  "Beta(alpha, beta) on [0, 1]; score only (not reparameterized), moments, quantile",
+		Doc:  "Beta(alpha, beta) on [0, 1]; reparameterized (implicitly: −∇θF/p), moments, quantile",
 		Params: []Param{
 			{Name: "alpha", Default: 1, Doc: "first shape α, > 0"},
 			{Name: "beta", Default: 1, Doc: "second shape β, > 0"},

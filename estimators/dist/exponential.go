@@ -8,7 +8,9 @@ import (
 // Exponential is the exponential distribution with rate Rate (mean 1/Rate),
 // with parameter θ = (rate).
 //
-// It is reparameterized by x = ε/Rate with ε ~ Exp(1).
+// It is reparameterized by x = ε/Rate with ε ~ Exp(1), and has the
+// measure-valued derivative of Mohamed et al. (2020, Table 1): ∂/∂λ E[f] =
+// (1/λ)(E_{Exp(λ)}[f] − E_{Gamma(2,λ)}[f]), c = 1/λ.
 type Exponential struct {
 	Rate float64
 }
@@ -79,6 +81,41 @@ func (e Exponential) PathVJP(dst, eps, v []float64) {
 	dst[0] -= v[0] * eps[0] / (e.Rate * e.Rate)
 }
 
+// MVDSample draws the positive and negative parts for parameter j (only 0,
+// rate; it panics otherwise) and returns c = 1/λ. From ∂p/∂λ = (1/λ − x) p
+// and λx·λe^{−λx} = λ²x e^{−λx}, the positive part is Exp(λ) itself and the
+// negative part Gamma(2, λ). The positive part is ε₁/λ (the draw Rand would
+// make); coupled, the negative part is (ε₁ + ε₂)/λ, Gamma(2, λ) as a sum of
+// two exponentials sharing the first; uncoupled, it is (ε₂ + ε₃)/λ, all ε
+// independent Exp(1).
+func (e Exponential) MVDSample(xp, xm []float64, j int, coupled bool, rng *rand.Rand) float64 {
+	if j != 0 {
+		panic("dist: exponential MVD parameter index out of range")
+	}
+	xp[0], xm[0] = exponentialMVD(e.Rate, coupled, rng)
+	return 1 / e.Rate
+}
+
+// MVDSampleN draws the pairs of len(c) samples (see BatchMeasureValued).
+func (e Exponential) MVDSampleN(xp, xm, c []float64, coupled bool, rng *rand.Rand) {
+	cj := 1 / e.Rate
+	for u := range c {
+		xp[u], xm[u] = exponentialMVD(e.Rate, coupled, rng)
+		c[u] = cj
+	}
+}
+
+// exponentialMVD draws the pair (Exp(rate), Gamma(2, rate)) of the
+// measure-valued derivative (see Exponential.MVDSample).
+func exponentialMVD(rate float64, coupled bool, rng *rand.Rand) (xp, xm float64) {
+	e1 := rng.ExpFloat64()
+	if coupled {
+		return e1 / rate, (e1 + rng.ExpFloat64()) / rate
+	}
+	e2 := rng.ExpFloat64()
+	return e1 / rate, (e2 + rng.ExpFloat64()) / rate
+}
+
 // Mean writes 1/λ.
 func (e Exponential) Mean(dst []float64) { dst[0] = 1 / e.Rate }
 
@@ -109,7 +146,7 @@ func (e Exponential) CDF(x float64) float64 {
 func init() {
 	Register(Family{
 		Name: "exponential",
-		Doc:  "exponential with rate λ (mean 1/rate); reparameterized, moments, quantile",
+		Doc:  "exponential with rate λ (mean 1/rate); reparameterized, measure-valued, moments, quantile",
 		Params: []Param{
 			{Name: "rate", Default: 1, Doc: "rate λ (mean 1/λ), > 0"},
 		},

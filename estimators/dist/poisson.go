@@ -11,6 +11,10 @@ import (
 // Its support is infinite, so it does not implement Finite. Rand uses
 // sequential inversion for λ < 10 and the transformed rejection method PTRS of
 // Hörmann (1993) for λ ≥ 10, so its cost is bounded in λ.
+//
+// It has the measure-valued derivative of Mohamed et al. (2020, §6, Table
+// 1): ∂/∂λ E[f] = E[f(Z + 1)] − E[f(Z)] with Z ~ Poisson(λ), so c = 1,
+// p⁺ is the law of Z + 1 and p⁻ is the family itself.
 type Poisson struct {
 	Lambda float64
 }
@@ -57,12 +61,15 @@ func (Poisson) WithParams(theta []float64) (Distribution, error) {
 }
 
 // Rand draws x ~ Poisson(Lambda).
-func (p Poisson) Rand(x []float64, rng *rand.Rand) {
-	if p.Lambda < 10 {
-		x[0] = poissonInversion(p.Lambda, rng)
-		return
+func (p Poisson) Rand(x []float64, rng *rand.Rand) { x[0] = poissonRand(p.Lambda, rng) }
+
+// poissonRand draws from Poisson(lam): by inversion for lam < 10, by PTRS
+// otherwise.
+func poissonRand(lam float64, rng *rand.Rand) float64 {
+	if lam < 10 {
+		return poissonInversion(lam, rng)
 	}
-	x[0] = poissonPTRS(p.Lambda, rng)
+	return poissonPTRS(lam, rng)
 }
 
 // poissonInversion draws by sequential search of the CDF, for small lam.
@@ -125,6 +132,38 @@ func (p Poisson) LogProb(x []float64) float64 {
 // Score writes ∂/∂λ log p(x) = x/λ − 1 into dst.
 func (p Poisson) Score(dst, x []float64) { dst[0] = x[0]/p.Lambda - 1 }
 
+// MVDSample draws the positive and negative parts for parameter j (only 0,
+// lambda; it panics otherwise) and returns c = 1. The positive part is
+// Z + 1 and the negative part Z, Z ~ Poisson(λ) (from λ ∂p(k)/∂λ =
+// k p(k) − λ p(k) and k p(k) = λ p(k − 1)). Coupled, they share Z (xm is the
+// draw Rand would make, xp = xm + 1); uncoupled, the negative part uses a
+// second, independent draw.
+func (p Poisson) MVDSample(xp, xm []float64, j int, coupled bool, rng *rand.Rand) float64 {
+	if j != 0 {
+		panic("dist: poisson MVD parameter index out of range")
+	}
+	xp[0], xm[0] = poissonMVD(p.Lambda, coupled, rng)
+	return 1
+}
+
+// MVDSampleN draws the pairs of len(c) samples (see BatchMeasureValued).
+func (p Poisson) MVDSampleN(xp, xm, c []float64, coupled bool, rng *rand.Rand) {
+	for u := range c {
+		xp[u], xm[u] = poissonMVD(p.Lambda, coupled, rng)
+		c[u] = 1
+	}
+}
+
+// poissonMVD draws the pair (Z + 1, Z') of the Poisson(lam) measure-valued
+// derivative, Z' = Z when coupled and an independent draw otherwise.
+func poissonMVD(lam float64, coupled bool, rng *rand.Rand) (xp, xm float64) {
+	z := poissonRand(lam, rng)
+	if coupled {
+		return z + 1, z
+	}
+	return z + 1, poissonRand(lam, rng)
+}
+
 // Mean writes λ.
 func (p Poisson) Mean(dst []float64) { dst[0] = p.Lambda }
 
@@ -137,7 +176,7 @@ func (Poisson) MomentsVJP(dst, a, b []float64) { dst[0] += a[0] + b[0] }
 func init() {
 	Register(Family{
 		Name: "poisson",
-		Doc:  "Poisson(lambda), discrete, infinite support; score only, moments",
+		Doc:  "Poisson(lambda), discrete, infinite support; measure-valued, moments",
 		Params: []Param{
 			{Name: "lambda", Default: 1, Doc: "mean λ, > 0"},
 		},

@@ -60,6 +60,10 @@ var metrics = map[string]metric{
 		value: func(r *store.Row) float64 { return r.MSE },
 		label: func(s string) string { return "MSE of ∂/∂" + s },
 	},
+	"rmse": {
+		value: func(r *store.Row) float64 { return math.Sqrt(r.MSE) },
+		label: func(s string) string { return "RMSE of ∂/∂" + s },
+	},
 	"bias": {
 		value: func(r *store.Row) float64 { return r.Bias },
 		band: func(r *store.Row) (float64, float64, bool) {

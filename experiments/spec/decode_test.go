@@ -348,3 +348,30 @@ func TestExperimentSpecs(t *testing.T) {
 		}
 	}
 }
+
+// TestSamplingAxis checks the expansion of sweep.sampling: entries that
+// take the option and leave it unset become one entry per scheme; the
+// others stay; no taker is an error.
+func TestSamplingAxis(t *testing.T) {
+	t.Parallel()
+	text := strings.Replace(spectest.Good, `estimators = ["score", "pathwise", {name = "score", label = "score2"}]`,
+		`estimators = ["pathwise", "arm", {name = "score", label = "sf", options = {sampling = "antithetic"}}]
+sampling = ["iid", "rqmc"]`, 1)
+	s, err := spec.Parse("axis.toml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range s.Sweep.Estimators {
+		got = append(got, e.Label+":"+e.Options["sampling"])
+	}
+	if want := []string{"pathwise:iid", "pathwise-rqmc:rqmc", "arm:", "sf:antithetic"}; !slices.Equal(got, want) {
+		t.Errorf("estimators %v, want %v", got, want)
+	}
+	bad := strings.Replace(spectest.Good, `estimators = ["score", "pathwise", {name = "score", label = "score2"}]`,
+		`estimators = ["arm"]
+sampling = ["rqmc"]`, 1)
+	if _, err := spec.Parse("axis.toml", []byte(bad)); err == nil || !strings.Contains(err.Error(), "takes the sampling option (those that do: pathwise, score)") {
+		t.Errorf("no taker: %v", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/gradbench/gradbench/estimators"
 	"github.com/gradbench/gradbench/estimators/dist"
 	"github.com/gradbench/gradbench/estimators/reference"
 	"github.com/gradbench/gradbench/experiments/optim"
@@ -19,7 +20,7 @@ import (
 
 func (p *parser) sweep(d *sweepDoc) *Sweep {
 	sw := &d.Sweep
-	sw.Estimators = p.estimators(d.Estimators, "sweep", false)
+	sw.Estimators = p.sampling(p.estimators(d.Estimators, "sweep", false), sw.Sampling)
 	sw.Distributions = p.components(d.Distributions, "sweep.distributions", true)
 	sw.Objectives = p.components(d.Objectives, "sweep.objectives", false)
 	sw.N = get(p, d.N, "sweep.n", []int{1}, asN)
@@ -29,6 +30,57 @@ func (p *parser) sweep(d *sweepDoc) *Sweep {
 	sw.blockGiven = p.md.IsDefined("sweep", "block")
 	sw.setBlock()
 	return sw
+}
+
+// sampling expands the estimator entries that take the "sampling" option
+// and leave it unset into one entry per scheme of schemes (see
+// Sweep.Sampling).
+func (p *parser) sampling(list []Estimator, schemes []string) []Estimator {
+	const field = "sweep.sampling"
+	for i, s := range schemes {
+		if !slices.Contains(estimators.Samplings, s) {
+			p.fail(fmt.Sprintf("%s[%d]", field, i), "%q: want one of %s", s, strings.Join(estimators.Samplings, ", "))
+		} else if slices.Contains(schemes[:i], s) {
+			p.fail(fmt.Sprintf("%s[%d]", field, i), "%q listed twice", s)
+		}
+	}
+	if len(schemes) == 0 || p.err != nil {
+		return list
+	}
+	var out []Estimator
+	for _, e := range list {
+		names, _ := estimators.OptionNames(e.Name)
+		if _, set := e.Options["sampling"]; set || !slices.Contains(names, "sampling") {
+			out = append(out, e)
+			continue
+		}
+		for _, s := range schemes {
+			x := e
+			x.Options = maps.Clone(e.Options)
+			if x.Options == nil {
+				x.Options = map[string]string{}
+			}
+			if x.Options["sampling"] = s; s != estimators.SamplingIID {
+				x.Label += "-" + s
+			}
+			out = append(out, x)
+		}
+	}
+	for i, e := range out {
+		if slices.ContainsFunc(out[:i], func(b Estimator) bool { return b.Label == e.Label }) {
+			p.fail(field, "the expanded label %q is already an estimator's label: rename one", e.Label)
+		}
+	}
+	if len(out) == len(list) {
+		var takers []string
+		for _, name := range estimators.Names() {
+			if names, _ := estimators.OptionNames(name); slices.Contains(names, "sampling") {
+				takers = append(takers, name)
+			}
+		}
+		p.fail(field, "no estimator of sweep.estimators takes the sampling option (those that do: %s)", strings.Join(takers, ", "))
+	}
+	return out
 }
 
 func (sw *Sweep) setBlock() {

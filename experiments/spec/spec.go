@@ -112,6 +112,12 @@ type Sweep struct {
 	// ReferenceSamples sizes the Monte Carlo one.
 	Reference        string `toml:"reference"`
 	ReferenceSamples int    `toml:"reference_samples" range:"2,10000000000"`
+	// Sampling lists sampling schemes (estimators.Samplings) as an axis:
+	// each estimator entry that takes the "sampling" option and does not
+	// set it is expanded into one entry per scheme, labelled LABEL for
+	// iid and LABEL-SCHEME for the others; the other entries stay as they
+	// are. Empty: no expansion.
+	Sampling []string `toml:"sampling"`
 
 	blockGiven bool // Block was set in the spec (else DefaultBlock, capped at Replications)
 }

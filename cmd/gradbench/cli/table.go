@@ -19,7 +19,7 @@ import (
 func init() {
 	register(&command{
 		name:    "table",
-		args:    "[-format text|markdown|latex|csv] [-layout full|summary|estimators|probes|metrics] [-metrics NAMES] [-published EST=V,...] [-baseline EST] [-by COLS] [-cost] RESULTS",
+		args:    "[-format text|markdown|latex|csv] [-layout full|summary|estimators|slopes|probes|metrics] [-metrics NAMES] [-published EST=V,...] [-baseline EST] [-by COLS] [-cost] RESULTS",
 		summary: "print the table of a results folder (training results: the objective at the last step)",
 		run:     runTable,
 	})
@@ -33,7 +33,7 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 	c := commands["table"]
 	fset := newFlagSet(c.name, c.args, c.summary, stderr)
 	format := fset.String("format", string(table.DefaultFormat), "output `format`: text, markdown, latex or csv")
-	layout := fset.String("layout", defaultLayout, "`layout`: full (every statistic of every cell; the last step of training runs), summary (variance per estimator side by side), estimators (a sweep's totals per estimator and n over every cell and component: Σ bias², Σ variance, Σ MSE, Σ variance × evaluations), probes (a model experiment's estimators compared at shared parameters) or metrics (a model experiment's metrics at the last step, mean over seeds with 95% intervals)")
+	layout := fset.String("layout", defaultLayout, "`layout`: full (every statistic of every cell; the last step of training runs), summary (variance per estimator side by side), estimators (a sweep's totals per estimator and n over every cell and component: Σ bias², Σ variance, Σ MSE, Σ variance × evaluations), slopes (a sweep over several n: the slope of log RMSE against log n per estimator, component and cell, with its 95% interval), probes (a model experiment's estimators compared at shared parameters) or metrics (a model experiment's metrics at the last step, mean over seeds with 95% intervals)")
 	metricNames := fset.String("metrics", "", "`names` of the metrics of -layout metrics, comma-separated, in order (default: every metric recorded)")
 	publishedFlag := fset.String("published", "", "`values` reported elsewhere for the first metric of -layout metrics, as estimator=value pairs separated by commas: adds them and the difference")
 	baseline := fset.String("baseline", "", "summary layout: the `estimator` label whose variance the others are divided by")
@@ -49,8 +49,8 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return &UsageError{Err: err}
 	}
-	if !slices.Contains([]string{"full", "summary", "estimators", "probes", "metrics"}, *layout) {
-		return usagef("unknown layout %q (want full, summary, estimators, probes or metrics)", *layout)
+	if !slices.Contains([]string{"full", "summary", "estimators", "slopes", "probes", "metrics"}, *layout) {
+		return usagef("unknown layout %q (want full, summary, estimators, slopes, probes or metrics)", *layout)
 	}
 	if (*metricNames != "" || *publishedFlag != "") && *layout != "metrics" {
 		return usagef("-metrics and -published apply to -layout metrics")
@@ -67,7 +67,7 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 			published[k] = x
 		}
 	}
-	if (*layout == "full" || *layout == "estimators") && (*baseline != "" || *by != "" || *cost) {
+	if (*layout == "full" || *layout == "estimators" || *layout == "slopes") && (*baseline != "" || *by != "" || *cost) {
 		return usagef("-baseline, -by and -cost apply to -layout summary")
 	}
 	dir := fset.Arg(0)
@@ -136,6 +136,9 @@ func runTable(stdout, stderr io.Writer, args []string) error {
 	t := report.Full(rows)
 	if *layout == "estimators" {
 		t = report.Estimators(rows)
+	}
+	if *layout == "slopes" {
+		t = report.Slopes(rows)
 	}
 	if *layout == "summary" {
 		var cols []string
