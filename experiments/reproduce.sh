@@ -20,7 +20,7 @@ specs=(
   claims-continuous claims-step
 )
 # Experiments contributed by other sections, when their specs exist.
-for extra in experiments/sampling-*.toml experiments/discrete-*.toml experiments/blr*.toml experiments/vae*.toml; do
+for extra in experiments/sampling-*.toml experiments/implicit-*.toml experiments/gamma-*.toml experiments/discrete-*.toml experiments/blr*.toml experiments/vae*.toml; do
   [ -e "$extra" ] && specs+=("$(basename "$extra" .toml)")
 done
 

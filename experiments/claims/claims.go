@@ -73,7 +73,8 @@ type builder struct {
 // ClaimsFigures); the others appear when theirs exist: (e) on discrete
 // variables (ClaimsDiscrete, any of them), (f) the Gaussian VAE
 // (ClaimsVAEGaussian), (g) Bayesian logistic regression (ClaimsBLR) and (h)
-// the Bernoulli VAE (ClaimsVAEBernoulli, either or both).
+// the Bernoulli VAE (ClaimsVAEBernoulli, either or both) and (i) pathwise
+// beyond location–scale families (ClaimsImplicit, any of them).
 func Evaluate(dir string) (*Result, error) {
 	load := func(name string) ([]store.Row, error) {
 		rows, err := store.LoadCells(filepath.Join(dir, name))
@@ -146,6 +147,21 @@ func Evaluate(dir string) (*Result, error) {
 	}
 	if len(exps) > 0 {
 		bs = append(bs, claimVAEBernoulli(exps))
+	}
+	var implicitNames []string
+	var implicit []store.Row
+	for _, name := range ClaimsImplicit {
+		rows, err := store.LoadCells(filepath.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("claims: %w", err)
+		}
+		implicitNames = append(implicitNames, name)
+		implicit = append(implicit, rows...)
+	}
+	if len(implicit) > 0 {
+		bs = append(bs, claimImplicit(implicitNames, implicit))
 	}
 	return decide(bs), nil
 }

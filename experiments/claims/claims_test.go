@@ -400,3 +400,20 @@ func TestWrap(t *testing.T) {
 		t.Errorf("wrap(\"\") = %q", got)
 	}
 }
+
+// TestImplicit checks claim (i)'s rules on synthetic cells: pathwise
+// unbiased and mt-naive biased by 8% of the reference is supported;
+// pathwise biased by 8% is not supported; mt-naive unbiased leaves the
+// claim inconclusive.
+func TestImplicit(t *testing.T) {
+	t.Parallel()
+	z := normalZ(40)
+	rows := func(pathwiseBias, naiveBias float64) []store.Row {
+		return append(unbiasedRows("pathwise", 20, z, pathwiseBias), unbiasedRows("mt-naive", 20, z, naiveBias)...)
+	}
+	c := one(claimImplicit(ClaimsImplicit, rows(0, 0.08)))
+	wantVerdict(t, c, Supported)
+	must(t, "measured", c.Measured, "pathwise: 40 components in 20 cells", "mt-naive: largest |bias|/SE")
+	wantVerdict(t, one(claimImplicit(ClaimsImplicit, rows(0.08, 0.08))), NotSupported, "bias detected")
+	wantVerdict(t, one(claimImplicit(ClaimsImplicit, rows(0, 0))), Inconclusive, "the contrast's bias not detected")
+}
