@@ -24,6 +24,8 @@ func TestConformanceOptions(t *testing.T) {
 		{"delta", map[string]string{"hessian": "full", "coeff_samples": "25"}},
 		{"delta", map[string]string{"base": "pathwise", "hessian": "full", "coeff_samples": "25"}},
 		{"mvd", map[string]string{"coupled": "false"}},
+		{"mvd", map[string]string{"fallback": "score"}},
+		{"mvd", map[string]string{"fallback": "score", "coupled": "false"}},
 		{"score+ma", map[string]string{"decay": "0"}},
 		{"score+optimal", map[string]string{"decay": "0.5"}},
 		{"score+const", map[string]string{"b": "3"}},

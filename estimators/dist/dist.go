@@ -76,6 +76,18 @@ type MeasureValued interface {
 	MVDSample(xp, xm []float64, j int, coupled bool, rng *rand.Rand) float64
 }
 
+// PartialMeasureValued is a MeasureValued family with a measure-valued
+// derivative for some parameters only: MVDSample is called only for the
+// parameters j with HasMVD(j) (the others have no known decomposition
+// with samplers, such as a Gamma or Weibull shape), and estimators that
+// need every parameter's refuse the family or estimate the others another
+// way.
+type PartialMeasureValued interface {
+	MeasureValued
+	// HasMVD reports whether parameter j has a measure-valued derivative.
+	HasMVD(j int) bool
+}
+
 // ErrParam is wrapped by every parameter-validation error.
 var ErrParam = errors.New("invalid parameter")
 
