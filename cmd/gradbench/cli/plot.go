@@ -260,8 +260,10 @@ func PlotFigures(dir string, sp *spec.Spec) ([]*figure.Figure, error) {
 // key: "" for none, or one of reference.ExactCurves ("persample", alias
 // "normal-persample"): the exact
 // variance of a one-sample estimate divided by n, by quadrature under the
-// univariate normal (reference.PerSampleVariance) or per component under
-// the diagonal normal (reference.MVNPerSampleVariance).
+// univariate normal (reference.PerSampleVariance), per component under
+// the diagonal normal (reference.MVNPerSampleVariance), or over the uniform
+// behind the sample for other one-dimensional families whose noise is a
+// function of uniforms (reference.ImplicitPerSampleVariance).
 func plotExact(sp *spec.Spec, name string) (figure.ExactFunc, error) {
 	if name == "" {
 		return nil, nil
@@ -284,7 +286,7 @@ func plotExact(sp *spec.Spec, name string) (figure.ExactFunc, error) {
 			return mvnExact(e, r)
 		}
 		if r.Distribution != "normal" {
-			return 0, figure.ErrNoExact
+			return implicitExact(e, r)
 		}
 		coupled := true
 		if s, ok := e.Options["coupled"]; ok {
@@ -323,6 +325,39 @@ func plotExact(sp *spec.Spec, name string) (figure.ExactFunc, error) {
 		}
 		return 0, figure.ErrNoExact
 	}, nil
+}
+
+// implicitExact returns the exact variance of row r, a cell of a
+// one-dimensional family whose noise is a function of uniforms (the Gamma,
+// the Beta, …), by reference.ImplicitPerSampleVariance, or
+// figure.ErrNoExact where it does not apply or its quadrature does not
+// converge (very small shapes).
+func implicitExact(e spec.Estimator, r store.Row) (float64, error) {
+	if e.Name == "mvd" {
+		return 0, figure.ErrNoExact
+	}
+	params := map[string]float64{}
+	for _, kv := range r.Dist {
+		params[kv.Name] = kv.Value
+	}
+	d, err := dist.New(r.Distribution, params)
+	if err != nil {
+		return 0, err
+	}
+	j := slices.Index(d.ParamNames(), r.Param)
+	params = map[string]float64{}
+	for _, kv := range r.Obj {
+		params[kv.Name] = kv.Value
+	}
+	f, err := objective.New(r.Objective, params)
+	if err != nil {
+		return 0, err
+	}
+	v, err := reference.ImplicitPerSampleVariance(e.Name, d, f)
+	if err != nil || j < 0 {
+		return 0, figure.ErrNoExact
+	}
+	return v[j] / float64(r.N), nil
 }
 
 // mvnExact returns the exact per-component variance of row r, a cell of the
