@@ -47,7 +47,7 @@ var acceptanceObjectives = []string{"quadratic", "gaussian", "cos"}
 //   - normal at every (μ, σ) of AcceptanceNormals × quadratic (x−k)²,
 //     gaussian exp(−kx²) and cos(kx) at every k of AcceptanceK;
 //   - diagonal normal, D = 5 × quadratic;
-//   - lognormal, exponential, laplace, gamma, weibull × quadratic;
+//   - lognormal, exponential, laplace, gamma, beta, weibull × quadratic;
 //   - bernoulli and categorical × table.
 //
 // Every fixture has an exact reference gradient: the objectives' closed-form
@@ -105,6 +105,10 @@ func Fixtures() ([]Fixture, error) {
 	}
 	ga, err := dist.NewGamma(0.7, 2)
 	if err := add("gamma(alpha=0.7,beta=2)×quadratic(k=0.5)", ga, err, objective.Quadratic{K: 0.5}, 4, 20000); err != nil {
+		return nil, err
+	}
+	bt, err := dist.NewBeta(0.8, 2)
+	if err := add("beta(alpha=0.8,beta=2)×quadratic(k=0.5)", bt, err, objective.Quadratic{K: 0.5}, 4, 20000); err != nil {
 		return nil, err
 	}
 	wb, err := dist.NewWeibull(2, 1)
