@@ -482,10 +482,11 @@ func init() {
 // independentCoordinates reports whether the coordinates of x ~ p are
 // independent, so that the family's per-coordinate Moments determine the
 // expectation of any quadratic form in x − E[x]: false for the one-hot
-// categorical, the one family with dependent coordinates and Moments.
+// categorical and the Dirichlet, the families with dependent coordinates
+// and Moments.
 func independentCoordinates(p dist.Distribution) bool {
 	switch p.(type) {
-	case dist.OneHot, *dist.OneHot:
+	case dist.OneHot, *dist.OneHot, dist.Dirichlet, *dist.Dirichlet:
 		return false
 	}
 	return true

@@ -107,6 +107,9 @@ func TestValidation(t *testing.T) {
 		{"gamma", "beta", errOf(dist.NewGamma(1, 0))},
 		{"beta", "alpha", errOf(dist.NewBeta(nan, 1))},
 		{"beta", "beta", errOf(dist.NewBeta(1, inf))},
+		{"student-t", "df", errOf(dist.NewStudentT(0, 0, 1))},
+		{"student-t", "mu", errOf(dist.NewStudentT(3, nan, 1))},
+		{"student-t", "scale", errOf(dist.NewStudentT(3, 0, -1))},
 		{"poisson", "lambda", errOf(dist.NewPoisson(0))},
 		{"poisson", "lambda", errOf(dist.NewPoisson(nan))},
 		{"bernoulli", "logit", errOf(dist.NewBernoulli(nan))},
@@ -151,7 +154,7 @@ func TestWithParamsRejectsInvalid(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	want := []string{"bernoulli", "beta", "categorical", "exponential", "gamma", "laplace", "lognormal", "mvn", "normal", "poisson", "weibull"}
+	want := []string{"bernoulli", "beta", "categorical", "exponential", "gamma", "laplace", "lognormal", "mvn", "normal", "poisson", "student-t", "weibull"}
 	names := dist.Families()
 	for _, w := range want {
 		if !slices.Contains(names, w) {
@@ -222,6 +225,7 @@ func TestCapabilities(t *testing.T) {
 		{"weibull", true, false, true, true, true},
 		{"gamma", true, false, true, true, true},
 		{"beta", true, false, false, true, true},
+		{"student-t", true, false, false, false, true},
 		{"poisson", false, false, true, true, false},
 		{"bernoulli", false, true, true, true, false},
 		{"categorical", false, true, false, false, false},

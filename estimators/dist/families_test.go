@@ -41,6 +41,8 @@ func fixtures() []fixture {
 		{"gamma(3.2,0.7)", must(dist.NewGamma(3.2, 0.7))},
 		{"beta(0.6,2.5)", must(dist.NewBeta(0.6, 2.5))},
 		{"beta(3,4)", must(dist.NewBeta(3, 4))},
+		{"student-t(5,0.3,1.5)", must(dist.NewStudentT(5, 0.3, 1.5))},
+		{"student-t(3,-1,0.5)", must(dist.NewStudentT(3, -1, 0.5))},
 		{"poisson(3.5)", must(dist.NewPoisson(3.5))},
 		{"poisson(25)", must(dist.NewPoisson(25))},
 		{"bernoulli(0.7)", must(dist.NewBernoulli(0.7))},

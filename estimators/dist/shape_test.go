@@ -29,6 +29,8 @@ func reference(d dist.Distribution) func(x float64) float64 {
 		return distuv.Gamma{Alpha: d.Alpha, Beta: d.Beta}.LogProb
 	case dist.Beta:
 		return distuv.Beta{Alpha: d.Alpha, Beta: d.Beta}.LogProb
+	case dist.StudentT:
+		return distuv.StudentsT{Mu: d.Mu, Sigma: d.Scale, Nu: d.DF}.LogProb
 	case dist.Poisson:
 		return distuv.Poisson{Lambda: d.Lambda}.LogProb
 	case dist.Bernoulli:
@@ -301,6 +303,8 @@ func TestCDFMatchesDistuv(t *testing.T) {
 			ref = distuv.Gamma{Alpha: d.Alpha, Beta: d.Beta}
 		case dist.Beta:
 			ref = distuv.Beta{Alpha: d.Alpha, Beta: d.Beta}
+		case dist.StudentT:
+			ref = distuv.StudentsT{Mu: d.Mu, Sigma: d.Scale, Nu: d.DF}
 		default:
 			t.Fatalf("%s: no distuv reference for a Quantiler", f.name)
 		}

@@ -47,7 +47,8 @@ var acceptanceObjectives = []string{"quadratic", "gaussian", "cos"}
 //   - normal at every (μ, σ) of AcceptanceNormals × quadratic (x−k)²,
 //     gaussian exp(−kx²) and cos(kx) at every k of AcceptanceK;
 //   - diagonal normal, D = 5 × quadratic;
-//   - lognormal, exponential, laplace, gamma, beta, weibull × quadratic;
+//   - lognormal, exponential, laplace, gamma, beta, student-t, weibull ×
+//     quadratic;
 //   - bernoulli and categorical × table.
 //
 // Every fixture has an exact reference gradient: the objectives' closed-form
@@ -111,6 +112,10 @@ func Fixtures() ([]Fixture, error) {
 	if err := add("beta(alpha=0.8,beta=2)×quadratic(k=0.5)", bt, err, objective.Quadratic{K: 0.5}, 4, 20000); err != nil {
 		return nil, err
 	}
+	st, err := dist.NewStudentT(8, 0.5, 1.5)
+	if err := add("student-t(df=8,mu=0.5,scale=1.5)×quadratic(k=1)", st, err, objective.Quadratic{K: 1}, 4, 20000); err != nil {
+		return nil, err
+	}
 	wb, err := dist.NewWeibull(2, 1)
 	if err := add("weibull(k=2,lambda=1)×quadratic(k=1)", wb, err, objective.Quadratic{K: 1}, 4, 20000); err != nil {
 		return nil, err
@@ -171,6 +176,13 @@ func exactGradient(p dist.Distribution, f objective.Objective) ([]float64, strin
 		return g, "enumeration", nil
 	}
 	if q, ok := f.(objective.Quadratic); ok {
+		if st, ok := p.(dist.StudentT); ok && st.DF > 2 {
+			// StudentT has no dist.Moments (they do not exist for ν ≤ 2):
+			// E[(x−k)²] = s²ν/(ν−2) + (μ−k)².
+			nu, s := st.DF, st.Scale
+			g[0], g[1], g[2] = -2*s*s/((nu-2)*(nu-2)), 2*(st.Mu-q.K), 2*s*nu/(nu-2)
+			return g, "exact moments", nil
+		}
 		if m, ok := p.(dist.Moments); ok {
 			// E[Σ (x_d−k)²] = Σ Var x_d + (E x_d − k)².
 			d := p.Dim()
