@@ -105,8 +105,13 @@ func TestValidation(t *testing.T) {
 		{"weibull", "lambda", errOf(dist.NewWeibull(1, nan))},
 		{"gamma", "alpha", errOf(dist.NewGamma(-1, 1))},
 		{"gamma", "beta", errOf(dist.NewGamma(1, 0))},
+		{"dirichlet", "alpha[1]", errOf(dist.NewDirichlet([]float64{1, 0}))},
+		{"dirichlet", "len(alpha)", errOf(dist.NewDirichlet([]float64{1}))},
+		{"dirichlet", "dim", errOf(dist.New("dirichlet", map[string]float64{"dim": 1}))},
 		{"beta", "alpha", errOf(dist.NewBeta(nan, 1))},
 		{"beta", "beta", errOf(dist.NewBeta(1, inf))},
+		{"von-mises", "kappa", errOf(dist.NewVonMises(0, 0))},
+		{"von-mises", "mu", errOf(dist.NewVonMises(nan, 1))},
 		{"student-t", "df", errOf(dist.NewStudentT(0, 0, 1))},
 		{"student-t", "mu", errOf(dist.NewStudentT(3, nan, 1))},
 		{"student-t", "scale", errOf(dist.NewStudentT(3, 0, -1))},
@@ -154,7 +159,7 @@ func TestWithParamsRejectsInvalid(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	want := []string{"bernoulli", "beta", "categorical", "exponential", "gamma", "laplace", "lognormal", "mvn", "normal", "poisson", "student-t", "weibull"}
+	want := []string{"bernoulli", "beta", "categorical", "dirichlet", "exponential", "gamma", "laplace", "lognormal", "mvn", "normal", "poisson", "student-t", "von-mises", "weibull"}
 	names := dist.Families()
 	for _, w := range want {
 		if !slices.Contains(names, w) {
@@ -224,7 +229,9 @@ func TestCapabilities(t *testing.T) {
 		{"laplace", true, false, false, true, true},
 		{"weibull", true, false, true, true, true},
 		{"gamma", true, false, true, true, true},
+		{"dirichlet", true, false, false, true, false},
 		{"beta", true, false, false, true, true},
+		{"von-mises", true, false, false, false, true},
 		{"student-t", true, false, false, false, true},
 		{"poisson", false, false, true, true, false},
 		{"bernoulli", false, true, true, true, false},

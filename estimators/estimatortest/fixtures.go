@@ -47,8 +47,10 @@ var acceptanceObjectives = []string{"quadratic", "gaussian", "cos"}
 //   - normal at every (μ, σ) of AcceptanceNormals × quadratic (x−k)²,
 //     gaussian exp(−kx²) and cos(kx) at every k of AcceptanceK;
 //   - diagonal normal, D = 5 × quadratic;
-//   - lognormal, exponential, laplace, gamma, beta, student-t, weibull ×
-//     quadratic;
+//   - lognormal, exponential, laplace, gamma, beta, dirichlet, student-t,
+//     weibull × quadratic;
+//   - von-mises × cos(kx) at integer k (2π-periodic, so that the score
+//     function is unbiased on its moving support [μ − π, μ + π));
 //   - bernoulli and categorical × table.
 //
 // Every fixture has an exact reference gradient: the objectives' closed-form
@@ -108,6 +110,10 @@ func Fixtures() ([]Fixture, error) {
 	if err := add("gamma(alpha=0.7,beta=2)×quadratic(k=0.5)", ga, err, objective.Quadratic{K: 0.5}, 4, 20000); err != nil {
 		return nil, err
 	}
+	di, err := dist.NewDirichlet([]float64{0.5, 2, 1.3})
+	if err := add("dirichlet(alpha=0.5,2,1.3)×quadratic(k=0.3)", di, err, objective.Quadratic{K: 0.3}, 4, 20000); err != nil {
+		return nil, err
+	}
 	bt, err := dist.NewBeta(0.8, 2)
 	if err := add("beta(alpha=0.8,beta=2)×quadratic(k=0.5)", bt, err, objective.Quadratic{K: 0.5}, 4, 20000); err != nil {
 		return nil, err
@@ -118,6 +124,10 @@ func Fixtures() ([]Fixture, error) {
 	}
 	wb, err := dist.NewWeibull(2, 1)
 	if err := add("weibull(k=2,lambda=1)×quadratic(k=1)", wb, err, objective.Quadratic{K: 1}, 4, 20000); err != nil {
+		return nil, err
+	}
+	vm, err := dist.NewVonMises(0.5, 2)
+	if err := add("von-mises(mu=0.5,kappa=2)×cos(k=2)", vm, err, objective.Cos{K: 2}, 4, 20000); err != nil {
 		return nil, err
 	}
 	be, err := dist.NewBernoulli(0.3)
@@ -156,6 +166,13 @@ func exactGradient(p dist.Distribution, f objective.Objective) ([]float64, strin
 		case dist.MVNDiag:
 			d := len(q.Mu)
 			ne.NormalExpectation(g[:d], g[d:], q.Mu, q.Sigma)
+			return g, "closed form", nil
+		}
+	}
+	if c, ok := f.(objective.Cos); ok {
+		if vm, ok := p.(dist.VonMises); ok {
+			// E[cos(kx)] = cos(kμ) E[cos(ky)], I_k(κ)/I₀(κ) for integer k.
+			_, g[0], g[1] = vm.CosExpectation(c.K)
 			return g, "closed form", nil
 		}
 	}

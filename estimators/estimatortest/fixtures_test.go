@@ -25,6 +25,9 @@ func expectation(t *testing.T, p dist.Distribution, f objective.Objective, metho
 		case dist.MVNDiag:
 			a, b := make([]float64, len(q.Mu)), make([]float64, len(q.Mu))
 			return ne.NormalExpectation(a, b, q.Mu, q.Sigma)
+		case dist.VonMises:
+			e, _, _ := q.CosExpectation(f.(objective.Cos).K)
+			return e
 		}
 	case "enumeration":
 		fin := p.(dist.Finite)
