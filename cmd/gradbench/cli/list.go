@@ -144,6 +144,15 @@ func applicabilityList(m *table.Table) *table.Table {
 	return l
 }
 
+// supportsFamily reports whether est, with default options, admits family
+// p beyond what its Info states: its Supports (estimators.Supporter), asked
+// without an objective (restrictions that depend on one are left to the
+// run), with n samples.
+func supportsFamily(est estimators.Estimator, p dist.Distribution, n int) bool {
+	s, ok := est.(estimators.Supporter)
+	return !ok || s.Supports(p, nil, n) == nil
+}
+
 // ListTables returns the tables "gradbench list" prints: the estimators, the
 // distributions, the objectives, and the applicability matrix (estimator ×
 // family, at the family's default parameters).
@@ -154,9 +163,11 @@ func ListTables() []*table.Table {
 		Header:  []string{"estimator", "unbiased", "needs", "min n", "cost per sample", "stateful", "summary"},
 	}
 	infos := make([]estimators.Info, len(names))
+	ests := make([]estimators.Estimator, len(names))
 	for i, name := range names {
 		info, _ := estimators.Describe(name)
 		infos[i] = info
+		ests[i], _ = estimators.New(name, nil)
 		est.Append(name, yesNo(info.Unbiased), info.Needs.String(), strconv.Itoa(max(info.MinSamples, 1)), info.Cost, yesNo(info.Stateful), info.Summary)
 	}
 
@@ -175,9 +186,9 @@ func ListTables() []*table.Table {
 		}
 		fams.Append(name, strings.Join(params, ", "), capabilities(p), fam.Doc)
 		row := []string{name}
-		for _, info := range infos {
+		for i, info := range infos {
 			mark := "."
-			if estimators.CheckFamily(info, p) == nil {
+			if estimators.CheckFamily(info, p) == nil && supportsFamily(ests[i], p, max(info.MinSamples, 2)) {
 				mark = "x"
 			}
 			row = append(row, mark)
