@@ -305,11 +305,7 @@ func plotExact(sp *spec.Spec, name string) (figure.ExactFunc, error) {
 		if err != nil {
 			return 0, err
 		}
-		params := map[string]float64{}
-		for _, kv := range r.Obj {
-			params[kv.Name] = kv.Value
-		}
-		f, err := objective.New(r.Objective, params)
+		f, err := rowObjective(r)
 		if err != nil {
 			return 0, err
 		}
@@ -327,6 +323,24 @@ func plotExact(sp *spec.Spec, name string) (figure.ExactFunc, error) {
 	}, nil
 }
 
+// rowFamily returns the family of row r at its parameters.
+func rowFamily(r store.Row) (dist.Distribution, error) {
+	params := map[string]float64{}
+	for _, kv := range r.Dist {
+		params[kv.Name] = kv.Value
+	}
+	return dist.New(r.Distribution, params)
+}
+
+// rowObjective returns the objective of row r at its parameters.
+func rowObjective(r store.Row) (objective.Objective, error) {
+	params := map[string]float64{}
+	for _, kv := range r.Obj {
+		params[kv.Name] = kv.Value
+	}
+	return objective.New(r.Objective, params)
+}
+
 // implicitExact returns the exact variance of row r, a cell of a
 // one-dimensional family whose noise is a function of uniforms (the Gamma,
 // the Beta, …), by reference.ImplicitPerSampleVariance, or
@@ -336,20 +350,12 @@ func implicitExact(e spec.Estimator, r store.Row) (float64, error) {
 	if e.Name == "mvd" {
 		return 0, figure.ErrNoExact
 	}
-	params := map[string]float64{}
-	for _, kv := range r.Dist {
-		params[kv.Name] = kv.Value
-	}
-	d, err := dist.New(r.Distribution, params)
+	d, err := rowFamily(r)
 	if err != nil {
 		return 0, err
 	}
 	j := slices.Index(d.ParamNames(), r.Param)
-	params = map[string]float64{}
-	for _, kv := range r.Obj {
-		params[kv.Name] = kv.Value
-	}
-	f, err := objective.New(r.Objective, params)
+	f, err := rowObjective(r)
 	if err != nil {
 		return 0, err
 	}
@@ -379,11 +385,7 @@ func mvnExact(e spec.Estimator, r store.Row) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	params = map[string]float64{}
-	for _, kv := range r.Obj {
-		params[kv.Name] = kv.Value
-	}
-	f, err := objective.New(r.Objective, params)
+	f, err := rowObjective(r)
 	if err != nil {
 		return 0, err
 	}
