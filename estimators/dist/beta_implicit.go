@@ -71,15 +71,7 @@ func betaQuantile(a, b, u float64) (x, y float64) {
 	// Start (Numerical Recipes, invbetai).
 	var t float64
 	if a >= 1 && b >= 1 {
-		pp := u
-		if u >= 0.5 {
-			pp = 1 - u
-		}
-		r := math.Sqrt(-2 * math.Log(pp))
-		z := (2.30753+r*0.27061)/(1+r*(0.99229+r*0.04481)) - r
-		if u < 0.5 {
-			z = -z
-		}
+		z := roughNormalQuantile(u)
 		al := (z*z - 3) / 6
 		h := 2 / (1/(2*a-1) + 1/(2*b-1))
 		w := z*math.Sqrt(al+h)/h - (1/(2*b-1)-1/(2*a-1))*(al+5.0/6-2/(3*h))
@@ -232,34 +224,31 @@ func betaCF(a, b, x float64) float64 {
 	for m := 1; m < 100000; m++ {
 		fm := float64(m)
 		m2 := 2 * fm
-		aa := fm * (b - fm) * x / ((qam + m2) * (a + m2))
-		d = 1 + aa*d
-		if math.Abs(d) < tiny {
-			d = tiny
-		}
-		c = 1 + aa/c
-		if math.Abs(c) < tiny {
-			c = tiny
-		}
-		d = 1 / d
-		h *= d * c
-		aa = -(a + fm) * (qab + fm) * x / ((a + m2) * (qap + m2))
-		d = 1 + aa*d
-		if math.Abs(d) < tiny {
-			d = tiny
-		}
-		c = 1 + aa/c
-		if math.Abs(c) < tiny {
-			c = tiny
-		}
-		d = 1 / d
-		del := d * c
+		h *= lentz(fm*(b-fm)*x/((qam+m2)*(a+m2)), &c, &d)
+		del := lentz(-(a+fm)*(qab+fm)*x/((a+m2)*(qap+m2)), &c, &d)
 		h *= del
 		if math.Abs(del-1) <= 2.3e-16 {
 			break
 		}
 	}
 	return h
+}
+
+// lentz takes one step of the modified Lentz algorithm with partial
+// numerator aa: it updates the ratios c and d (kept away from 0) and
+// returns the factor d·c by which the fraction changes.
+func lentz(aa float64, c, d *float64) float64 {
+	const tiny = 1e-300
+	*d = 1 + aa**d
+	if math.Abs(*d) < tiny {
+		*d = tiny
+	}
+	*c = 1 + aa/(*c)
+	if math.Abs(*c) < tiny {
+		*c = tiny
+	}
+	*d = 1 / *d
+	return *d * *c
 }
 
 // betaDual is a value with its partial derivatives with respect to the two

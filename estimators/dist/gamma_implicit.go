@@ -39,15 +39,7 @@ func gammaQuantile(a, u float64) float64 {
 	lg, _ := math.Lgamma(a)
 	var y float64
 	if a > 1 {
-		pp := u
-		if u >= 0.5 {
-			pp = 1 - u
-		}
-		t := math.Sqrt(-2 * math.Log(pp))
-		z := (2.30753+t*0.27061)/(1+t*(0.99229+t*0.04481)) - t
-		if u < 0.5 {
-			z = -z
-		}
+		z := roughNormalQuantile(u)
 		y = max(1e-3, a*math.Pow(1-1/(9*a)-z/(3*math.Sqrt(a)), 3))
 	} else {
 		t := 1 - a*(0.253+a*0.12)
@@ -91,6 +83,22 @@ func gammaP(a, y float64) float64 {
 	}
 	c, _ := gammaCF(a, y)
 	return 1 - math.Exp(a*math.Log(y)-y-lg)*c
+}
+
+// roughNormalQuantile returns the standard normal u-quantile to about
+// 3·10⁻³ (Abramowitz & Stegun 26.2.22): the starting point of the Gamma and
+// Beta quantiles' Newton–Halley iterations.
+func roughNormalQuantile(u float64) float64 {
+	pp := u
+	if u >= 0.5 {
+		pp = 1 - u
+	}
+	t := math.Sqrt(-2 * math.Log(pp))
+	z := (2.30753+t*0.27061)/(1+t*(0.99229+t*0.04481)) - t
+	if u < 0.5 {
+		z = -z
+	}
+	return z
 }
 
 // openUniform draws u uniform on the open interval (0, 1): the midpoints of
