@@ -106,17 +106,9 @@ func Evaluate(dir string) (*Result, error) {
 		claimLowest(all),
 		claimStep(step),
 	}
-	var names []string
-	var discrete [][]store.Row
-	for _, name := range ClaimsDiscrete {
-		rows, err := store.LoadCells(filepath.Join(dir, name))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		} else if err != nil {
-			return nil, fmt.Errorf("claims: %w", err)
-		}
-		names = append(names, name)
-		discrete = append(discrete, rows)
+	names, discrete, err := loadPresent(dir, ClaimsDiscrete)
+	if err != nil {
+		return nil, err
 	}
 	if len(discrete) > 0 {
 		bs = append(bs, claimDiscrete(names, discrete))
@@ -148,22 +140,33 @@ func Evaluate(dir string) (*Result, error) {
 	if len(exps) > 0 {
 		bs = append(bs, claimVAEBernoulli(exps))
 	}
-	var implicitNames []string
-	var implicit []store.Row
-	for _, name := range ClaimsImplicit {
+	implicitNames, implicit, err := loadPresent(dir, ClaimsImplicit)
+	if err != nil {
+		return nil, err
+	}
+	if len(implicit) > 0 {
+		bs = append(bs, claimImplicit(implicitNames, slices.Concat(implicit...)))
+	}
+	return decide(bs), nil
+}
+
+// loadPresent returns the names and cells of those of the sweeps names
+// whose results exist under dir; a results folder that exists but cannot
+// be read is an error.
+func loadPresent(dir string, names []string) ([]string, [][]store.Row, error) {
+	var found []string
+	var cells [][]store.Row
+	for _, name := range names {
 		rows, err := store.LoadCells(filepath.Join(dir, name))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		} else if err != nil {
-			return nil, fmt.Errorf("claims: %w", err)
+			return nil, nil, fmt.Errorf("claims: %w", err)
 		}
-		implicitNames = append(implicitNames, name)
-		implicit = append(implicit, rows...)
+		found = append(found, name)
+		cells = append(cells, rows)
 	}
-	if len(implicit) > 0 {
-		bs = append(bs, claimImplicit(implicitNames, implicit))
-	}
-	return decide(bs), nil
+	return found, cells, nil
 }
 
 // decide runs Holm over every test of bs and finishes each claim.
