@@ -88,6 +88,17 @@ type PartialMeasureValued interface {
 	HasMVD(j int) bool
 }
 
+// MovingSupport is implemented by families whose support's ends depend on
+// their parameters (the von Mises family's [μ − π, μ + π)): the derivative
+// of E[f] then has a boundary term besides ∫ f ∂p/∂θ, which references
+// built on that integral (quadrature of f times the score) must not leave
+// out.
+type MovingSupport interface {
+	Distribution
+	// MovingSupport reports whether the support's ends move with θ.
+	MovingSupport() bool
+}
+
 // ErrParam is wrapped by every parameter-validation error.
 var ErrParam = errors.New("invalid parameter")
 

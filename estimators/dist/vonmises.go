@@ -54,6 +54,10 @@ func (v VonMises) Validate() error {
 	return checkPositive("von-mises", "kappa", v.Kappa)
 }
 
+// MovingSupport reports true: the support [μ − π, μ + π) moves with μ
+// (see MovingSupport).
+func (VonMises) MovingSupport() bool { return true }
+
 // Name returns "von-mises".
 func (VonMises) Name() string { return "von-mises" }
 

@@ -36,11 +36,11 @@ func quadratureSetup(p dist.Distribution) (quantiler, error) {
 	if !ok {
 		return nil, notApplicable(MethodQuadrature, "family %s has no quantile function", p.Name())
 	}
-	if _, moving := p.(dist.VonMises); moving {
-		// Its support [μ − π, μ + π) moves with μ: ∫ f ∂p/∂μ misses the
-		// boundary term p(μ + π)(f(μ + π) − f(μ − π)) unless f is
-		// 2π-periodic, which an objective does not declare.
-		return nil, notApplicable(MethodQuadrature, "family %s has a support that moves with mu (the Monte Carlo reference is right for every objective)", p.Name())
+	if m, ok := p.(dist.MovingSupport); ok && m.MovingSupport() {
+		// ∫ f ∂p/∂θ misses the boundary term of the moving ends (for von
+		// Mises p(μ + π)(f(μ + π) − f(μ − π)), unless f is 2π-periodic,
+		// which an objective does not declare).
+		return nil, notApplicable(MethodQuadrature, "family %s has a support that moves with its parameters (the Monte Carlo reference is right for every objective)", p.Name())
 	}
 	return q, nil
 }
