@@ -1,6 +1,7 @@
 package estimators
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"github.com/gradbench/gradbench/estimators/dist"
@@ -75,18 +76,52 @@ func armLogitGrad(g, u []float64, w float64) {
 // armPair draws ARM's uniforms u and antithetic pair b1 = 1[u > σ(−α)],
 // b2 = 1[u < σ(α)].
 func armPair(bp dist.Binary, u, b1, b2 []float64, rng *rand.Rand) {
+	logits := logitsOf(bp, len(b1))
 	for k := range b1 {
 		uk := rng.Float64()
-		a := bp.LogitAt(k)
+		pos, neg := sigmoids(logitAt(bp, logits, k))
 		u[k] = uk
-		b1[k], b2[k] = 0, 0
-		if uk > sigmoidF(-a) {
-			b1[k] = 1
-		}
-		if uk < sigmoidF(a) {
-			b2[k] = 1
-		}
+		b1[k], b2[k] = bit(uk > neg), bit(uk < pos)
 	}
+}
+
+// sigmoids returns σ(α) and σ(−α) with the bits of sigmoidF(α) and
+// sigmoidF(−α), from one exponential e^−|α|.
+func sigmoids(a float64) (pos, neg float64) {
+	e := math.Exp(-math.Abs(a))
+	hi, lo := 1/(1+e), e/(1+e)
+	if a >= 0 {
+		return hi, lo
+	}
+	return lo, hi
+}
+
+// logitsOf returns the first d logits of bp as a slice when it is a
+// *dist.BernoulliVec (the pair loops then read them without a call per
+// coordinate), or nil.
+func logitsOf(bp dist.Binary, d int) []float64 {
+	if v, ok := bp.(*dist.BernoulliVec); ok {
+		return v.Logits[:d]
+	}
+	return nil
+}
+
+// logitAt returns α_k: logits[k] if logits is not nil, else bp.LogitAt(k).
+func logitAt(bp dist.Binary, logits []float64, k int) float64 {
+	if logits != nil {
+		return logits[k]
+	}
+	return bp.LogitAt(k)
+}
+
+// bit returns 1 if c, else 0, compiled without a branch (a random
+// comparison would mispredict half the time).
+func bit(c bool) float64 {
+	var b uint8
+	if c {
+		b = 1
+	}
+	return float64(b)
 }
 
 func init() {

@@ -1,7 +1,6 @@
 package estimators
 
 import (
-	"math"
 	"math/rand/v2"
 
 	"github.com/gradbench/gradbench/estimators/dist"
@@ -68,26 +67,17 @@ func (*DisARM) pairGrad(g, b1, b2, s []float64, f1, f2, n float64) {
 
 // disarmPair draws DisARM's antithetic pair b1 = 1[u < σ(α)], b2 = 1[1 −
 // u < σ(α)] and writes σ(|α|), which the gradient needs, into s. Both
-// sigmoids come from one exponential e^−|α|, with the bits of
-// sigmoidF(α) and sigmoidF(|α|).
+// sigmoids come from one exponential (sigmoids), with the bits of
+// sigmoidF(α) and sigmoidF(|α|); the pair is stored without branches on
+// the random comparisons.
 func disarmPair(bp dist.Binary, b1, b2, s []float64, rng *rand.Rand) {
+	logits := logitsOf(bp, len(b1))
 	for k := range b1 {
 		u := rng.Float64()
-		a := bp.LogitAt(k)
-		e := math.Exp(-math.Abs(a))
-		abs := 1 / (1 + e) // σ(|α|)
-		th := abs
-		if !(a >= 0) {
-			th = e / (1 + e)
-		}
-		s[k] = abs
-		b1[k], b2[k] = 0, 0
-		if u < th {
-			b1[k] = 1
-		}
-		if 1-u < th {
-			b2[k] = 1
-		}
+		a := logitAt(bp, logits, k)
+		th, neg := sigmoids(a)
+		s[k] = max(th, neg) // σ(|α|)
+		b1[k], b2[k] = bit(u < th), bit(1-u < th)
 	}
 }
 

@@ -128,10 +128,10 @@ func Binarize(dst, x []float64, rng *rand.Rand) {
 		panic("mnist: Binarize: length mismatch")
 	}
 	for j, p := range x {
+		var b uint8 // without a branch: grey pixels' comparisons are random
 		if rng.Float64() < p {
-			dst[j] = 1
-		} else {
-			dst[j] = 0
+			b = 1
 		}
+		dst[j] = float64(b)
 	}
 }
