@@ -234,16 +234,35 @@ func (e *ScoreLOO) EstimateMinibatch(grads []float64, ps []dist.Distribution, f 
 	B, d, P := len(ps), ps[0].Dim(), ps[0].NumParams()
 	e.mb.rows(n*B, d)
 	xs := e.mb.xs
+	// Untied Bernoulli coordinates: σ(α) once per example for its n draws
+	// and scores, with the bits of Rand and Score (the draws compare the
+	// same uniforms with the same σ(α_d); the score is x_d − σ(α_d)).
+	bv := bernoulliVecs(e.bv[:0], ps, d, P)
+	e.bv = bv
+	e.probs = grow(e.probs, len(bv)*d)
+	for i, b := range bv {
+		b.Mean(e.probs[i*d : (i+1)*d])
+	}
 	for i, p := range ps {
 		for s := range n {
 			r := i*n + s
-			p.Rand(xs[r*d:(r+1)*d], rng)
+			if x := xs[r*d : (r+1)*d]; bv != nil {
+				for k, pk := range e.probs[i*d : (i+1)*d] {
+					x[k] = bit(rng.Float64() < pk)
+				}
+			} else {
+				p.Rand(x, rng)
+			}
 			e.mb.idx[r] = i
 		}
 	}
 	f.Values(e.mb.vals, xs, e.mb.idx)
 	e.s, e.sumS = grow(e.s, P), grow(e.sumS, P)
 	for i, p := range ps {
+		var probs []float64
+		if bv != nil {
+			probs = e.probs[i*d : (i+1)*d]
+		}
 		grad := grads[i*P : (i+1)*P]
 		zero(grad)
 		zero(e.sumS)
@@ -256,7 +275,13 @@ func (e *ScoreLOO) EstimateMinibatch(grads []float64, ps []dist.Distribution, f 
 			}
 			w := fx - c
 			sumF += w
-			p.Score(e.s, xs[r*d:(r+1)*d])
+			if x := xs[r*d : (r+1)*d]; probs != nil {
+				for k, pk := range probs {
+					e.s[k] = x[k] - pk
+				}
+			} else {
+				p.Score(e.s, x)
+			}
 			for j, sj := range e.s {
 				grad[j] += w * sj
 				e.sumS[j] += sj
@@ -269,4 +294,20 @@ func (e *ScoreLOO) EstimateMinibatch(grads []float64, ps []dist.Distribution, f 
 		}
 	}
 	return Cost{F: n * B}, nil
+}
+
+// bernoulliVecs appends ps to dst as untied *dist.BernoulliVec values of d
+// coordinates and P = d parameters, or returns nil if one is not.
+func bernoulliVecs(dst []*dist.BernoulliVec, ps []dist.Distribution, d, P int) []*dist.BernoulliVec {
+	if d != P {
+		return nil
+	}
+	for _, p := range ps {
+		b, ok := p.(*dist.BernoulliVec)
+		if !ok || b.Tied || len(b.Logits) != d {
+			return nil
+		}
+		dst = append(dst, b)
+	}
+	return dst
 }

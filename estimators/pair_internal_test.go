@@ -19,7 +19,9 @@ func TestSigmoidsBits(t *testing.T) {
 	for range 100000 {
 		xs = append(xs, rng.NormFloat64()*math.Pow(10, 4*rng.Float64()-2))
 	}
-	same := func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b)) }
+	same := func(a, b float64) bool {
+		return math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b))
+	}
 	for _, a := range xs {
 		pos, neg := sigmoids(a)
 		if !same(pos, sigmoidF(a)) || !same(neg, sigmoidF(-a)) {

@@ -19,6 +19,8 @@ type ScoreLOO struct {
 	mb      minibatchScratch
 	smp     samples
 	s, sumS []float64
+	probs   []float64            // σ(α) of the examples (the Bernoulli fast path)
+	bv      []*dist.BernoulliVec // the examples on that path
 }
 
 // Info describes the estimator.
