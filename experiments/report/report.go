@@ -2,9 +2,12 @@
 // tables: the full layout, one line per cell × gradient component with every
 // statistic and its uncertainty, and the summary layout, the variance of
 // each estimator side by side per group of cells with its confidence
-// interval and its ratio to a baseline estimator; for training runs
-// (curves.csv) the objective at the last step (Final); and the provenance
-// of results folders (meta.json). Tables are experiments/table values,
+// interval and its ratio to a baseline estimator; the totals per
+// estimator over every cell (Estimators) and the slopes of log RMSE against
+// log n (Slopes); for training runs (curves.csv) the objective at the last
+// step (Final), and for model runs (metrics.csv) the bounds at the last
+// step (FinalMetrics) and the variances at shared parameters (Probes); and
+// the provenance of results folders (meta.json). Tables are experiments/table values,
 // written as text, Markdown, LaTeX or CSV. The paper's claims, which draw
 // verdicts from these results, are in experiments/claims.
 package report

@@ -21,7 +21,8 @@
 // estimator's own draws differ (see Streams). Gradient variances along
 // training are measured with a frozen snapshot of the estimator in its
 // current state (estimators.Snapshot) on minibatches shared by every
-// estimator of the seed, so measuring never changes a trajectory.
+// estimator of the seed (for blr, by default, on the full data:
+// spec.Model.VarianceData), so measuring never changes a trajectory.
 //
 // # Checkpoints, resume, shards
 //
