@@ -42,10 +42,7 @@ func Provenance(dirs []string) (*table.Table, error) {
 		if len(sha) > 12 {
 			sha = sha[:12]
 		}
-		kind, err := store.KindOf(d)
-		if err != nil {
-			return nil, fmt.Errorf("provenance: %s: %w", filepath.Join(d, store.MetaFile), err)
-		}
+		kind := m.KindIn(d)
 		if count[kind]++; count[kind] == 1 {
 			kinds = append(kinds, kind)
 		}

@@ -57,23 +57,29 @@ type Meta struct {
 }
 
 // KindOf returns the experiment kind of the results folder dir from its
-// meta.json. For folders written before meta.json recorded the kind, it
-// infers the kind from the files present (metrics.csv: model, curves.csv:
-// train, else sweep).
+// meta.json (see Meta.KindIn).
 func KindOf(dir string) (string, error) {
 	m, err := LoadMeta(dir)
 	if err != nil {
 		return "", err
 	}
+	return m.KindIn(dir), nil
+}
+
+// KindIn returns the experiment kind of m, the metadata of the results
+// folder dir. For folders written before meta.json recorded the kind, it
+// infers the kind from the files present in dir (metrics.csv: model,
+// curves.csv: train, else sweep).
+func (m Meta) KindIn(dir string) string {
 	if m.Kind != "" {
-		return m.Kind, nil
+		return m.Kind
 	}
 	for _, c := range []struct{ file, kind string }{{MetricsFile, KindModel}, {CurvesFile, KindTrain}} {
 		if _, err := os.Stat(filepath.Join(dir, c.file)); err == nil {
-			return c.kind, nil
+			return c.kind
 		}
 	}
-	return KindSweep, nil
+	return KindSweep
 }
 
 // NewMeta returns a Meta filled with the build's commit, Go version and
