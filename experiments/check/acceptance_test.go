@@ -69,6 +69,9 @@ func compare(t *testing.T, base, cur []store.Row) *check.Report {
 // seed give identical rows, and the check passes with every row "~".
 func TestSuiteUnchangedPasses(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("runs both regression suites at full size twice (about 90 s): make test runs it")
+	}
 	for _, path := range []string{"../regression.toml", "../regression-discrete.toml"} {
 		s := loadSuite(t, path, "")
 		rep := compare(t, run(t, s, s.Seed), run(t, s, s.Seed))
