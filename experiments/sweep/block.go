@@ -108,7 +108,6 @@ func (a *accumulator) absorb(m int) {
 // false. On success, the result is the same as absorbMasked's.
 func (a *accumulator) absorbFinite(m int) bool {
 	np, buf := a.np, a.buf[:m*a.np]
-	var tmp [4 * 8]float64
 	if np > 8 {
 		return false
 	}
@@ -117,6 +116,17 @@ func (a *accumulator) absorbFinite(m int) bool {
 			a.sums[5*j] = buf[j]
 		}
 	}
+	if np == 2 {
+		return a.absorbFinite2(m)
+	}
+	return a.absorbFiniteN(m)
+}
+
+// absorbFiniteN is absorbFinite for any number of components, one
+// component at a time. a.n == 0 has been handled.
+func (a *accumulator) absorbFiniteN(m int) bool {
+	np, buf := a.np, a.buf[:m*a.np]
+	var tmp [4 * 8]float64
 	for j := range np {
 		shift := a.sums[5*j]
 		var s1, s2, s3, s4 float64
@@ -142,6 +152,48 @@ func (a *accumulator) absorbFinite(m int) bool {
 	}
 	a.n += m
 	return true
+}
+
+// absorbFinite2 is absorbFinite for two components (a family of two
+// parameters, such as the normal's μ and σ): both components' sums in one
+// pass (sums2), whose sums add the same terms in the same order as
+// absorbFiniteN's loop per component, so the result is bit for bit the
+// same. a.n == 0 has been handled.
+func (a *accumulator) absorbFinite2(m int) bool {
+	var t [8]float64
+	sums2(a.buf[:2*m], a.sums[0], a.sums[5], &t)
+	if (t[0]+t[1]+t[2]+t[3]+t[4]+t[5]+t[6]+t[7])*0 != 0 {
+		return false
+	}
+	s := a.sums[:10:10]
+	s[1] += t[0]
+	s[2] += t[2]
+	s[3] += t[4]
+	s[4] += t[6]
+	s[6] += t[1]
+	s[7] += t[3]
+	s[8] += t[5]
+	s[9] += t[7]
+	a.n += m
+	return true
+}
+
+// sums2Go is sums2 in Go.
+func sums2Go(buf []float64, sh0, sh1 float64, out *[8]float64) {
+	var p1, p2, p3, p4, q1, q2, q3, q4 float64
+	for i := 0; i+1 < len(buf); i += 2 {
+		y, z := buf[i]-sh0, buf[i+1]-sh1
+		y2, z2 := y*y, z*z
+		p1 += y
+		p2 += y2
+		p3 += y2 * y
+		p4 += y2 * y2
+		q1 += z
+		q2 += z2
+		q3 += z2 * z
+		q4 += z2 * z2
+	}
+	*out = [8]float64{p1, q1, p2, q2, p3, q3, p4, q4}
 }
 
 // absorbMasked adds the finite ones of the m buffered estimates to the sums

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/gradbench/gradbench/estimators"
 	"github.com/gradbench/gradbench/estimators/dist"
@@ -91,4 +92,82 @@ func TestStreamID(t *testing.T) {
 	if streamID("a", 1) == streamID("a", 2) || streamID("a", 1) == streamID("b", 1) {
 		t.Errorf("streamID collides")
 	}
+}
+
+// TestAbsorbFinite2SameBits: the two-component pass gives bit for bit the
+// sums of the pass per component, over chunks of several sizes with
+// values of very different scales.
+func TestAbsorbFinite2SameBits(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	fused, plain := newAccumulator(2), newAccumulator(2)
+	for k, m := range []int{1, 256, 3, 256, 255, 17} {
+		for i := range 2 * m {
+			v := rng.NormFloat64() * math.Pow(10, float64(i%2*6-k))
+			fused.buf[i], plain.buf[i] = v, v
+		}
+		if plain.n == 0 {
+			plain.sums[0], plain.sums[5] = plain.buf[0], plain.buf[1]
+		}
+		if !fused.absorbFinite(m) || !plain.absorbFiniteN(m) {
+			t.Fatal("finite estimates reported non-finite")
+		}
+	}
+	for i, v := range fused.sums {
+		if math.Float64bits(v) != math.Float64bits(plain.sums[i]) {
+			t.Errorf("sums[%d] = %v, want %v", i, v, plain.sums[i])
+		}
+	}
+	if fused.n != plain.n {
+		t.Errorf("n = %d, want %d", fused.n, plain.n)
+	}
+}
+
+// TestSums2Go: the platform's sums2 and its Go version agree bit for bit,
+// odd lengths (a trailing value left out) and non-finite values included.
+func TestSums2Go(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 2, 3, 10, 513} {
+		buf := make([]float64, n)
+		for i := range buf {
+			buf[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+		}
+		if n == 10 {
+			buf[4], buf[7] = math.Inf(1), math.NaN()
+		}
+		var got, want [8]float64
+		sums2(buf, 0.5, -3, &got)
+		sums2Go(buf, 0.5, -3, &want)
+		for i := range got {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) && !(math.IsNaN(got[i]) && math.IsNaN(want[i])) {
+				t.Errorf("n = %d: out[%d] = %v, want %v", n, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// BenchmarkSums2 compares sums2 with its Go version, sums2Go, on 256
+// two-component estimates (a chunk), alternating in one run: ns per
+// estimate of each and the ratio go/sums2 (above 1: sums2 is faster).
+func BenchmarkSums2(b *testing.B) {
+	buf := make([]float64, 2*chunk)
+	rng := rand.New(rand.NewPCG(9, 10))
+	for i := range buf {
+		buf[i] = rng.NormFloat64()
+	}
+	var out [8]float64
+	var tAsm, tGo time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		sums2(buf, 0.1, 0.2, &out)
+		t1 := time.Now()
+		sums2Go(buf, 0.1, 0.2, &out)
+		tAsm += t1.Sub(t0)
+		tGo += time.Since(t1)
+	}
+	est := float64(b.N * chunk)
+	b.ReportMetric(float64(tAsm.Nanoseconds())/est, "sums2-ns/est")
+	b.ReportMetric(float64(tGo.Nanoseconds())/est, "go-ns/est")
+	b.ReportMetric(float64(tGo)/float64(tAsm), "ratio")
 }
