@@ -135,8 +135,8 @@ func (a *accumulator) absorbFiniteN(m int) bool {
 			y2 := y * y
 			s1 += y
 			s2 += y2
-			s3 += y2 * y
-			s4 += y2 * y2
+			s3 += float64(y2 * y)
+			s4 += float64(y2 * y2)
 		}
 		if (s1+s2+s3+s4)*0 != 0 {
 			return false
@@ -153,6 +153,11 @@ func (a *accumulator) absorbFiniteN(m int) bool {
 	a.n += m
 	return true
 }
+
+// The power sums round every product before adding it (the float64
+// conversions keep the compiler from fusing a multiply and an add, which
+// it may do for GOAMD64=v3 and on arm64), so that every path of the
+// accumulator, sums2's SSE2 kernel included, gives the same bits.
 
 // absorbFinite2 is absorbFinite for two components (a family of two
 // parameters, such as the normal's μ and σ): both components' sums in one
@@ -186,12 +191,12 @@ func sums2Go(buf []float64, sh0, sh1 float64, out *[8]float64) {
 		y2, z2 := y*y, z*z
 		p1 += y
 		p2 += y2
-		p3 += y2 * y
-		p4 += y2 * y2
+		p3 += float64(y2 * y)
+		p4 += float64(y2 * y2)
 		q1 += z
 		q2 += z2
-		q3 += z2 * z
-		q4 += z2 * z2
+		q3 += float64(z2 * z)
+		q4 += float64(z2 * z2)
 	}
 	*out = [8]float64{p1, q1, p2, q2, p3, q3, p4, q4}
 }
@@ -232,8 +237,8 @@ func (a *accumulator) absorbMasked(m int) {
 				y2 := y * y
 				s1 += y
 				s2 += y2
-				s3 += y2 * y
-				s4 += y2 * y2
+				s3 += float64(y2 * y)
+				s4 += float64(y2 * y2)
 			}
 		}
 		s[1] += s1
