@@ -44,7 +44,8 @@ bench-openblas:
 ## step in PyTorch (Debian's python3-torch, one thread, float64 and float32),
 ## interleaved in one run; installs the Debian packages when run as root.
 ## Then the Fig. 2 sweep with gradbench (1 and 2 workers) beside numpy and
-## PyTorch scripts computing the same means and variances.
+## PyTorch scripts and a hand-written Go loop computing the same means and
+## variances.
 bench-peers:
 	bash experiments/peers/bench.sh
 	bash experiments/peers/fig2.sh
