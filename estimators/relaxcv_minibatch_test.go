@@ -526,3 +526,111 @@ func TestRelaxCVMinibatchHessVec(t *testing.T) {
 		}
 	}
 }
+
+// TestRelaxNetSameBits: netBase, netEval and netParamGrad (four hidden
+// units at a time, gonum's Axpy) give bit for bit what one plain loop per
+// unit gives, with both activations, with and without dir, and with the
+// output weights zero (Axpy's a = 0 case) and not.
+func TestRelaxNetSameBits(t *testing.T) {
+	t.Parallel()
+	const C, d, H = 9, 6, 7 // one block of four units and three more
+	for _, act := range []string{"leaky_relu", "tanh"} {
+		for _, zeroOut := range []bool{false, true} {
+			e, err := NewRelaxCVWith(true, 1, 0.5, 0.01, true, H, relaxOpts(act, "xz", "params", false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.initNet(C, d)
+			perturbNet(e)
+			D := e.netDim
+			w1, b1, w2 := e.net[:H*D], e.net[H*D:H*D+H], e.net[H*D+H:H*D+2*H]
+			if zeroOut {
+				clear(w2)
+			}
+			src := rand.New(rand.NewPCG(7, 8))
+			vec := func(n int) []float64 {
+				v := make([]float64, n)
+				for k := range v {
+					v[k] = src.NormFloat64() * math.Pow(10, float64(src.IntN(7)-3))
+				}
+				return v
+			}
+			ctx, z, dir := vec(C), vec(d), vec(d)
+			// The plain loops.
+			wantBase := make([]float64, H)
+			for k := range H {
+				s := b1[k]
+				for j, w := range w1[k*D : k*D+C] {
+					s += w * ctx[j]
+				}
+				wantBase[k] = s
+			}
+			base := make([]float64, H)
+			e.netBase(base, ctx)
+			sameBits(t, act+": netBase", base, wantBase)
+			for _, dv := range [][]float64{nil, dir} {
+				wantDz := make([]float64, d)
+				var wantR, wantDD float64 = e.net[H*D+2*H], 0
+				hid, hidA := make([]float64, H), make([]float64, H)
+				for k := range H {
+					row := w1[k*D+C : (k+1)*D]
+					pre, ak := base[k], 0.0
+					for j, zj := range z {
+						pre += row[j] * zj
+						if dv != nil {
+							ak += row[j] * dv[j]
+						}
+					}
+					tk, tp, _ := e.activate(pre)
+					hid[k], hidA[k] = tk, ak
+					wantR += w2[k] * tk
+					wantDD += w2[k] * tp * ak
+					for j := range wantDz {
+						wantDz[j] += w2[k] * tp * row[j]
+					}
+				}
+				dz := make([]float64, d)
+				r, dd := e.netEval(dz, z, dv, base)
+				sameBits(t, act+": netEval ∇z r", dz, wantDz)
+				sameBits(t, act+": netEval r, dir·∇r", []float64{r, dd}, []float64{wantR, wantDD})
+				sameBits(t, act+": netEval activations", e.hid[:H], hid)
+				sameBits(t, act+": netEval directional derivatives", e.hidA[:H], hidA)
+				if dv == nil {
+					continue
+				}
+				const cr, cd = 0.7, -1.3
+				want := vec(len(e.net)) // a gradient that already holds values
+				got := append([]float64(nil), want...)
+				gw1, gb1, gw2 := want[:H*D], want[H*D:H*D+H], want[H*D+H:H*D+2*H]
+				want[H*D+2*H] += cr
+				for k := range H {
+					tk, ak, tp, tpp := e.hid[k], e.hidA[k], e.hidP[k], e.hidPP[k]
+					gw2[k] += cr*tk + cd*tp*ak
+					cb := cr*w2[k]*tp + cd*w2[k]*tpp*ak
+					gb1[k] += cb
+					row := gw1[k*D : (k+1)*D]
+					for j, xj := range ctx {
+						row[j] += cb * xj
+					}
+					cdir := cd * w2[k] * tp
+					for j, zj := range z {
+						row[C+j] += cb*zj + cdir*dv[j]
+					}
+				}
+				e.netParamGrad(got, z, ctx, dv, cr, cd)
+				sameBits(t, act+": netParamGrad", got, want)
+			}
+		}
+	}
+}
+
+// sameBits reports the first component where got and want differ in bits.
+func sameBits(t *testing.T, what string, got, want []float64) {
+	t.Helper()
+	for k := range want {
+		if math.Float64bits(got[k]) != math.Float64bits(want[k]) {
+			t.Errorf("%s [%d] = %v, want %v (the plain loop)", what, k, got[k], want[k])
+			return
+		}
+	}
+}
