@@ -378,7 +378,11 @@ func (e *RelaxCV) netBase(base, ctx []float64) {
 
 // rowDots writes into dst[k] the sum init[k] + Σ_j w[k·D + c + j] x[j]
 // for every k (init nil: 0), each added in order of j as one loop per k
-// would; four rows at a time, whose sums then run side by side.
+// would; four rows at a time, whose sums then run side by side. Every
+// product is rounded before it is added (the float64 conversions keep the
+// compiler from fusing multiply-adds, and gonum's amd64 kernel in axpy
+// does not fuse either), so that on amd64 the network's arithmetic does
+// not depend on the GOAMD64 level.
 func rowDots(dst, w []float64, D, c int, x, init []float64) {
 	n := len(x)
 	at := func(k int) float64 {
@@ -393,17 +397,17 @@ func rowDots(dst, w []float64, D, c int, x, init []float64) {
 		r2, r3 := w[(k+2)*D+c:(k+2)*D+c+n:(k+2)*D+c+n], w[(k+3)*D+c:(k+3)*D+c+n:(k+3)*D+c+n]
 		s0, s1, s2, s3 := at(k), at(k+1), at(k+2), at(k+3)
 		for j, xj := range x {
-			s0 += r0[j] * xj
-			s1 += r1[j] * xj
-			s2 += r2[j] * xj
-			s3 += r3[j] * xj
+			s0 += float64(r0[j] * xj)
+			s1 += float64(r1[j] * xj)
+			s2 += float64(r2[j] * xj)
+			s3 += float64(r3[j] * xj)
 		}
 		dst[k], dst[k+1], dst[k+2], dst[k+3] = s0, s1, s2, s3
 	}
 	for ; k < len(dst); k++ {
 		s := at(k)
 		for j, wj := range w[k*D+c : k*D+c+n] {
-			s += wj * x[j]
+			s += float64(wj * x[j])
 		}
 		dst[k] = s
 	}
@@ -415,7 +419,7 @@ func rowDots(dst, w []float64, D, c int, x, init []float64) {
 func axpy(a float64, x, y []float64) {
 	if a == 0 {
 		for j, xj := range x {
-			y[j] += a * xj
+			y[j] += float64(a * xj)
 		}
 		return
 	}

@@ -529,7 +529,7 @@ func TestRelaxCVMinibatchHessVec(t *testing.T) {
 
 // TestRelaxNetSameBits: netBase, netEval and netParamGrad (four hidden
 // units at a time, gonum's Axpy) give bit for bit what one plain loop per
-// unit gives, with both activations, with and without dir, and with the
+// unit gives (products rounded before they are added), with both activations, with and without dir, and with the
 // output weights zero (Axpy's a = 0 case) and not.
 func TestRelaxNetSameBits(t *testing.T) {
 	t.Parallel()
@@ -561,7 +561,7 @@ func TestRelaxNetSameBits(t *testing.T) {
 			for k := range H {
 				s := b1[k]
 				for j, w := range w1[k*D : k*D+C] {
-					s += w * ctx[j]
+					s += float64(w * ctx[j])
 				}
 				wantBase[k] = s
 			}
@@ -576,9 +576,9 @@ func TestRelaxNetSameBits(t *testing.T) {
 					row := w1[k*D+C : (k+1)*D]
 					pre, ak := base[k], 0.0
 					for j, zj := range z {
-						pre += row[j] * zj
+						pre += float64(row[j] * zj)
 						if dv != nil {
-							ak += row[j] * dv[j]
+							ak += float64(row[j] * dv[j])
 						}
 					}
 					tk, tp, _ := e.activate(pre)
@@ -586,7 +586,7 @@ func TestRelaxNetSameBits(t *testing.T) {
 					wantR += w2[k] * tk
 					wantDD += w2[k] * tp * ak
 					for j := range wantDz {
-						wantDz[j] += w2[k] * tp * row[j]
+						wantDz[j] += float64(w2[k] * tp * row[j])
 					}
 				}
 				dz := make([]float64, d)
@@ -610,7 +610,7 @@ func TestRelaxNetSameBits(t *testing.T) {
 					gb1[k] += cb
 					row := gw1[k*D : (k+1)*D]
 					for j, xj := range ctx {
-						row[j] += cb * xj
+						row[j] += float64(cb * xj)
 					}
 					cdir := cd * w2[k] * tp
 					for j, zj := range z {
