@@ -264,6 +264,11 @@ func PlotFigures(dir string, sp *spec.Spec) ([]*figure.Figure, error) {
 // the diagonal normal (reference.MVNPerSampleVariance), or over the uniform
 // behind the sample for other one-dimensional families whose noise is a
 // function of uniforms (reference.ImplicitPerSampleVariance).
+//
+// Each quadrature gives every component of a setting at once, and a
+// figure asks for the components one curve at a time, so the function
+// keeps the components of each setting (estimator, family and objective
+// with their parameters) it has computed.
 func plotExact(sp *spec.Spec, name string) (figure.ExactFunc, error) {
 	if name == "" {
 		return nil, nil
@@ -277,50 +282,78 @@ func plotExact(sp *spec.Spec, name string) (figure.ExactFunc, error) {
 			ests[e.Label] = e
 		}
 	}
+	type setting struct {
+		comps []float64 // per-sample variances, in the family's parameter order
+		names []string  // the components' names, as in a row's Param
+		err   error
+	}
+	memo := map[string]setting{}
 	return func(r store.Row) (float64, error) {
 		e, ok := ests[r.Estimator]
 		if !ok || !slices.Contains(reference.PerSampleEstimators, e.Name) || r.N < 1 {
 			return 0, figure.ErrNoExact
 		}
-		if r.Distribution == "mvn" {
-			return mvnExact(e, r)
+		key := fmt.Sprint(r.Estimator, r.Distribution, r.Dist, r.Objective, r.Obj)
+		s, done := memo[key]
+		if !done {
+			s.comps, s.names, s.err = exactComponents(e, r)
+			memo[key] = s
 		}
-		if r.Distribution != "normal" {
-			return implicitExact(e, r)
-		}
-		coupled := true
-		if s, ok := e.Options["coupled"]; ok {
-			v, err := strconv.ParseBool(s)
-			if err != nil {
-				return 0, fmt.Errorf("option coupled = %q: %v", s, err)
-			}
-			coupled = v
-		}
-		mu, _ := r.Get("dist.mu")
-		sigma, ok := r.Get("dist.sigma")
-		if !ok {
-			return 0, figure.ErrNoExact
-		}
-		p, err := dist.NewNormal(mu, sigma)
-		if err != nil {
-			return 0, err
-		}
-		f, err := rowObjective(r)
-		if err != nil {
-			return 0, err
-		}
-		vmu, vsigma, err := reference.PerSampleVariance(e.Name, p, f, coupled)
-		if err != nil {
-			return 0, err
-		}
-		switch r.Param {
-		case "mu":
-			return vmu / float64(r.N), nil
-		case "sigma":
-			return vsigma / float64(r.N), nil
+		if j := slices.Index(s.names, r.Param); s.err == nil && j >= 0 {
+			return s.comps[j] / float64(r.N), nil
+		} else if s.err != nil {
+			return 0, s.err
 		}
 		return 0, figure.ErrNoExact
 	}, nil
+}
+
+// exactComponents returns the exact per-sample variance of every component
+// of the setting of row r under estimator e, with the components' names,
+// or figure.ErrNoExact where none is known.
+func exactComponents(e spec.Estimator, r store.Row) ([]float64, []string, error) {
+	switch r.Distribution {
+	case "mvn":
+		return mvnExact(e, r)
+	case "normal":
+	default:
+		return implicitExact(e, r)
+	}
+	coupled, err := coupledOption(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	mu, _ := r.Get("dist.mu")
+	sigma, ok := r.Get("dist.sigma")
+	if !ok {
+		return nil, nil, figure.ErrNoExact
+	}
+	p, err := dist.NewNormal(mu, sigma)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := rowObjective(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	vmu, vsigma, err := reference.PerSampleVariance(e.Name, p, f, coupled)
+	if err != nil {
+		return nil, nil, err
+	}
+	return []float64{vmu, vsigma}, []string{"mu", "sigma"}, nil
+}
+
+// coupledOption returns estimator e's option coupled (default true).
+func coupledOption(e spec.Estimator) (bool, error) {
+	s, ok := e.Options["coupled"]
+	if !ok {
+		return true, nil
+	}
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, fmt.Errorf("option coupled = %q: %v", s, err)
+	}
+	return v, nil
 }
 
 // rowFamily returns the family of row r at its parameters.
@@ -341,41 +374,37 @@ func rowObjective(r store.Row) (objective.Objective, error) {
 	return objective.New(r.Objective, params)
 }
 
-// implicitExact returns the exact variance of row r, a cell of a
-// one-dimensional family whose noise is a function of uniforms (the Gamma,
-// the Beta, …), by reference.ImplicitPerSampleVariance, or
-// figure.ErrNoExact where it does not apply or its quadrature does not
+// implicitExact returns the exact per-sample variances of the setting of
+// row r, a cell of a one-dimensional family whose noise is a function of
+// uniforms (the Gamma, the Beta, …), by reference.ImplicitPerSampleVariance,
+// or figure.ErrNoExact where it does not apply or its quadrature does not
 // converge (very small shapes).
-func implicitExact(e spec.Estimator, r store.Row) (float64, error) {
+func implicitExact(e spec.Estimator, r store.Row) ([]float64, []string, error) {
 	if e.Name == "mvd" {
-		return 0, figure.ErrNoExact
+		return nil, nil, figure.ErrNoExact
 	}
 	d, err := rowFamily(r)
 	if err != nil {
-		return 0, err
+		return nil, nil, err
 	}
-	j := slices.Index(d.ParamNames(), r.Param)
 	f, err := rowObjective(r)
 	if err != nil {
-		return 0, err
+		return nil, nil, err
 	}
 	v, err := reference.ImplicitPerSampleVariance(e.Name, d, f)
-	if err != nil || j < 0 {
-		return 0, figure.ErrNoExact
+	if err != nil {
+		return nil, nil, figure.ErrNoExact
 	}
-	return v[j] / float64(r.N), nil
+	return v, d.ParamNames(), nil
 }
 
-// mvnExact returns the exact per-component variance of row r, a cell of the
-// diagonal normal family, or figure.ErrNoExact where none is known.
-func mvnExact(e spec.Estimator, r store.Row) (float64, error) {
-	coupled := true
-	if s, ok := e.Options["coupled"]; ok {
-		v, err := strconv.ParseBool(s)
-		if err != nil {
-			return 0, fmt.Errorf("option coupled = %q: %v", s, err)
-		}
-		coupled = v
+// mvnExact returns the exact per-component variances of the setting of row
+// r, a cell of the diagonal normal family (components mu[j], then
+// sigma[j]), or figure.ErrNoExact where none is known.
+func mvnExact(e spec.Estimator, r store.Row) ([]float64, []string, error) {
+	coupled, err := coupledOption(e)
+	if err != nil {
+		return nil, nil, err
 	}
 	params := map[string]float64{}
 	for _, kv := range r.Dist {
@@ -383,24 +412,23 @@ func mvnExact(e spec.Estimator, r store.Row) (float64, error) {
 	}
 	d, err := dist.New("mvn", params)
 	if err != nil {
-		return 0, err
+		return nil, nil, err
 	}
 	f, err := rowObjective(r)
 	if err != nil {
-		return 0, err
+		return nil, nil, err
 	}
 	vmu, vsigma, err := reference.MVNPerSampleVariance(e.Name, d.(dist.MVNDiag), f, coupled)
 	if errors.Is(err, reference.ErrNotApplicable) {
-		return 0, figure.ErrNoExact
+		return nil, nil, figure.ErrNoExact
 	} else if err != nil {
-		return 0, err
+		return nil, nil, err
 	}
-	var j int
-	if _, err := fmt.Sscanf(r.Param, "mu[%d]", &j); err == nil && j >= 0 && j < len(vmu) {
-		return vmu[j] / float64(r.N), nil
+	var names []string
+	for _, c := range []string{"mu", "sigma"} {
+		for j := range vmu {
+			names = append(names, fmt.Sprintf("%s[%d]", c, j))
+		}
 	}
-	if _, err := fmt.Sscanf(r.Param, "sigma[%d]", &j); err == nil && j >= 0 && j < len(vsigma) {
-		return vsigma[j] / float64(r.N), nil
-	}
-	return 0, figure.ErrNoExact
+	return append(slices.Clone(vmu), vsigma...), names, nil
 }

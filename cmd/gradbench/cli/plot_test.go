@@ -2,7 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"image/png"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +15,7 @@ import (
 	"github.com/gradbench/gradbench/estimators/dist"
 	"github.com/gradbench/gradbench/estimators/objective"
 	"github.com/gradbench/gradbench/estimators/reference"
+	"github.com/gradbench/gradbench/experiments/figure"
 	"github.com/gradbench/gradbench/experiments/spec"
 	"github.com/gradbench/gradbench/experiments/store"
 )
@@ -222,6 +226,98 @@ func TestPlotYRangesSpec(t *testing.T) {
 		_, err := parse(extra)
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "t.toml:") {
 			t.Errorf("%s: error %v, want one naming the file and %q", extra, err, want)
+		}
+	}
+}
+
+// TestPlotExactComponents: the exact curves give each component of a
+// setting the value its quadrature gives (divided by n), for the univariate normal, the
+// diagonal normal and an implicitly reparameterized family, whether the
+// components are asked for first or again (the function keeps each
+// setting's components), and ErrNoExact for a component it does not know.
+func TestPlotExactComponents(t *testing.T) {
+	t.Parallel()
+	sp, err := spec.Parse("t.toml", []byte(`name = "t"
+seed = 1
+[sweep]
+estimators = ["score", "pathwise"]
+n = [2]
+replications = 10
+[[sweep.distributions]]
+name = "gamma"
+alpha = 2.5
+beta = 1.5
+[[sweep.distributions]]
+name = "normal"
+mu = 0.5
+sigma = 2.0
+[[sweep.distributions]]
+name = "mvn"
+dim = 2
+mu = 0.5
+sigma = 1.5
+[[sweep.objectives]]
+name = "quadratic"
+k = 1.0
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact, err := plotExact(sp, "persample")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := objective.New("quadratic", map[string]float64{"k": 1})
+	g, _ := dist.New("gamma", map[string]float64{"alpha": 2.5, "beta": 1.5})
+	p, _ := dist.NewNormal(0.5, 2)
+	m, err := dist.New("mvn", map[string]float64{"dim": 2, "mu": 0.5, "sigma": 1.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, est := range []string{"score", "pathwise"} {
+		want := map[string]map[string]float64{"gamma": {}, "normal": {}, "mvn": {}}
+		v, err := reference.ImplicitPerSampleVariance(est, g, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want["gamma"]["alpha"], want["gamma"]["beta"] = v[0], v[1]
+		vmu, vsigma, err := reference.PerSampleVariance(est, p, f, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want["normal"]["mu"], want["normal"]["sigma"] = vmu, vsigma
+		lin, _ := objective.New("linear", map[string]float64{"a": 1})
+		mus, sigmas, err := reference.MVNPerSampleVariance(est, m.(dist.MVNDiag), lin, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := range mus {
+			want["mvn"][fmt.Sprintf("mu[%d]", j)], want["mvn"][fmt.Sprintf("sigma[%d]", j)] = mus[j], sigmas[j]
+		}
+		params := map[string][]store.KV{
+			"gamma":  {{Name: "alpha", Value: 2.5}, {Name: "beta", Value: 1.5}},
+			"normal": {{Name: "mu", Value: 0.5}, {Name: "sigma", Value: 2}},
+			"mvn":    {{Name: "dim", Value: 2}, {Name: "mu", Value: 0.5}, {Name: "sigma", Value: 1.5}},
+		}
+		for family, comps := range want {
+			obj, objParams := "quadratic", []store.KV{{Name: "k", Value: 1}}
+			if family == "mvn" {
+				obj, objParams = "linear", []store.KV{{Name: "a", Value: 1}}
+			}
+			for range 2 {
+				for _, c := range slices.Sorted(maps.Keys(comps)) {
+					r := store.Row{Estimator: est, Distribution: family, Dist: params[family], Objective: obj,
+						Obj: objParams, N: 2, Param: c}
+					if got, err := exact(r); err != nil || got != comps[c]/2 {
+						t.Errorf("%s, %s, %s: %v (%v), want %v", est, family, c, got, err, comps[c]/2)
+					}
+				}
+			}
+			r := store.Row{Estimator: est, Distribution: family, Dist: params[family], Objective: obj,
+				Obj: objParams, N: 2, Param: "nu"}
+			if _, err := exact(r); !errors.Is(err, figure.ErrNoExact) {
+				t.Errorf("%s, %s, an unknown component: %v, want ErrNoExact", est, family, err)
+			}
 		}
 	}
 }
