@@ -122,11 +122,11 @@ func (l *Dense) Backward(dx, x, dy []float64) {
 	case l.InMajor && n == 1:
 		blas64.Ger(1, vec(x), vec(dy), general(l.In, l.Out, l.GW))
 	case l.InMajor:
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(n, l.In, x), general(n, l.Out, dy), 1, general(l.In, l.Out, l.GW))
+		gemm(blas.Trans, blas.NoTrans, 1, general(n, l.In, x), general(n, l.Out, dy), 1, general(l.In, l.Out, l.GW))
 	case n == 1:
 		blas64.Ger(1, vec(dy), vec(x), general(l.Out, l.In, l.GW))
 	default:
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(n, l.Out, dy), general(n, l.In, x), 1, general(l.Out, l.In, l.GW))
+		gemm(blas.Trans, blas.NoTrans, 1, general(n, l.Out, dy), general(n, l.In, x), 1, general(l.Out, l.In, l.GW))
 	}
 	for i := range n {
 		row := dy[i*l.Out : (i+1)*l.Out]
@@ -154,7 +154,7 @@ func (l *Dense) AddTangent(dy, dx []float64) {
 		blas64.Gemv(flip(tw), 1, w, vec(dx), 1, vec(dy))
 		return
 	}
-	blas64.Gemm(blas.NoTrans, tw, 1, general(n, l.In, dx), w, 1, general(n, l.Out, dy))
+	gemm(blas.NoTrans, tw, 1, general(n, l.In, dx), w, 1, general(n, l.Out, dy))
 }
 
 // BackwardInput writes the gradient with respect to x, dx = dy W, given the
@@ -170,7 +170,7 @@ func (l *Dense) BackwardInput(dx, dy []float64) {
 		blas64.Gemv(tw, 1, w, vec(dy), 0, vec(dx))
 		return
 	}
-	blas64.Gemm(blas.NoTrans, flip(tw), 1, general(n, l.Out, dy), w, 0, general(n, l.In, dx))
+	gemm(blas.NoTrans, flip(tw), 1, general(n, l.Out, dy), w, 0, general(n, l.In, dx))
 }
 
 // Pack moves the weights and biases of layers into one flat parameter slice

@@ -1,0 +1,10 @@
+//go:build amd64 && !purego
+
+package nn
+
+// axpyRowsAVX2 adds Σ_l a[l·inca] b[l·ldb + j] to c[j] for every j <
+// len(c), l = 0, …, k−1 in order, as gonum's Dgemm does for one row of C
+// (gemm_amd64.s).
+//
+//go:noescape
+func axpyRowsAVX2(c, b []float64, ldb int, a []float64, inca, k int)

@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package nn
+
+func axpyRowsAVX2(c, b []float64, ldb int, a []float64, inca, k int) {
+	panic("nn: no AVX2 kernel")
+}
