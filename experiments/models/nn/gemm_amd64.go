@@ -8,3 +8,9 @@ package nn
 //
 //go:noescape
 func axpyRowsAVX2(c, b []float64, ldb int, a []float64, inca, k int)
+
+// dotRowsAVX2 adds a[:k]·b[j·ldb : j·ldb+k] to c[j] for every j < len(c),
+// each dot product as gonum's DotUnitary computes it (gemm_amd64.s).
+//
+//go:noescape
+func dotRowsAVX2(c, a, b []float64, ldb, k int)

@@ -91,7 +91,8 @@ func TestGemmSameBits(t *testing.T) {
 }
 
 // BenchmarkGemm times the Bernoulli VAE's products (batch 50, 200 and 784
-// units) through gemm and through blas64.Gemm, in the same run.
+// units) through gemm and through blas64.Gemm, in the same run: A·B (NN),
+// Aᵀ·B (TN) and A·Bᵀ (NT).
 func BenchmarkGemm(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	mat := func(r, c int) blas64.General {
@@ -101,21 +102,24 @@ func BenchmarkGemm(b *testing.B) {
 		}
 		return blas64.General{Rows: r, Cols: c, Stride: c, Data: d}
 	}
-	for _, sh := range [][3]int{{50, 200, 200}, {50, 784, 200}, {200, 200, 50}, {200, 784, 50}} {
+	for _, sh := range [][3]int{{50, 200, 200}, {50, 784, 200}, {200, 200, 50}, {200, 784, 50}, {50, 200, 784}} {
 		m, n, k := sh[0], sh[1], sh[2]
-		for _, tA := range []blas.Transpose{blas.NoTrans, blas.Trans} {
-			a := mat(m, k)
-			if tA == blas.Trans {
+		for _, op := range [][2]blas.Transpose{{blas.NoTrans, blas.NoTrans}, {blas.Trans, blas.NoTrans}, {blas.NoTrans, blas.Trans}} {
+			a, bm := mat(m, k), mat(k, n)
+			if op[0] == blas.Trans {
 				a = mat(k, m)
 			}
-			bm, c := mat(k, n), mat(m, n)
+			if op[1] == blas.Trans {
+				bm = mat(n, k)
+			}
+			c := mat(m, n)
 			for _, impl := range []string{"gemm", "gonum"} {
-				b.Run(fmt.Sprintf("%dx%dx%d/%c/%s", m, n, k, tA, impl), func(b *testing.B) {
+				b.Run(fmt.Sprintf("%dx%dx%d/%c%c/%s", m, n, k, op[0], op[1], impl), func(b *testing.B) {
 					for b.Loop() {
 						if impl == "gemm" {
-							gemm(tA, blas.NoTrans, 1, a, bm, 1, c)
+							gemm(op[0], op[1], 1, a, bm, 1, c)
 						} else {
-							blas64.Gemm(tA, blas.NoTrans, 1, a, bm, 1, c)
+							blas64.Gemm(op[0], op[1], 1, a, bm, 1, c)
 						}
 					}
 					b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
