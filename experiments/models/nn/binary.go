@@ -166,18 +166,30 @@ func (l *Dense) ForwardBinary(y []float64, x *Binary) {
 // layer and panics otherwise or on mismatched lengths. (The gradient with
 // respect to a binary input is not needed by its users; BackwardInput gives
 // it.)
-func (l *Dense) BackwardBinary(x *Binary, dy []float64) {
+func (l *Dense) BackwardBinary(x *Binary, dy []float64) { l.backwardBinary(x, dy, false) }
+
+// SetGradBinary is BackwardBinary writing the gradients into GW and GB
+// instead of adding them to what they hold: the same bits as zeroing GW
+// and GB and calling BackwardBinary, without the pass over GW that zeroes
+// it and the one that reads the zeros.
+func (l *Dense) SetGradBinary(x *Binary, dy []float64) { l.backwardBinary(x, dy, true) }
+
+func (l *Dense) backwardBinary(x *Binary, dy []float64, set bool) {
 	n := x.Rows()
 	if !l.InMajor || x.Cols != l.In || len(dy) != n*l.Out {
 		panic(fmt.Sprintf("nn: Dense.BackwardBinary: in-major %v, %d columns for %d inputs, len(dy) = %d for %d rows", l.InMajor, x.Cols, l.In, len(dy), n))
 	}
 	O := l.Out
+	if set {
+		clear(l.GB)
+	}
 	for s := range n {
 		for j, v := range dy[s*O : (s+1)*O] {
 			l.GB[j] += v
 		}
 	}
-	if x.Offset != nil {
+	switch {
+	case x.Offset != nil:
 		// GW += Offset ⊗ Σ_s dy_s.
 		sum := x.sumScratch(O)
 		for s := range n {
@@ -185,7 +197,20 @@ func (l *Dense) BackwardBinary(x *Binary, dy []float64) {
 				sum[j] += v
 			}
 		}
-		blas64.Ger(1, vec(x.Offset), vec(sum), general(l.In, O, l.GW))
+		if !set {
+			blas64.Ger(1, vec(x.Offset), vec(sum), general(l.In, O, l.GW))
+			break
+		}
+		// What Ger adds to a zeroed GW: 0 + Offset[k]·sum[j], the product
+		// rounded first (and −0 becoming +0, as 0 + (−0) does).
+		for k, o := range x.Offset {
+			row := l.GW[k*O : (k+1)*O]
+			for j, v := range sum {
+				row[j] = 0 + float64(o*v)
+			}
+		}
+	case set:
+		clear(l.GW)
 	}
 	x.sumRows(l.GW, dy, O, x.cstart, x.rowOf)
 }

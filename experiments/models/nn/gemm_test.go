@@ -128,3 +128,84 @@ func BenchmarkGemm(b *testing.B) {
 		}
 	}
 }
+
+// TestSetGradSameBits: SetGrad and SetGradBinary, on gradients that hold
+// garbage, write the bits that zeroing GW and GB and calling Backward and
+// BackwardBinary give, for both layouts, plain and offset binary batches,
+// with 0, 1 and many rows, and dy with signed zeros (whose sums are where
+// the +0 of a zeroed gradient shows).
+func TestSetGradSameBits(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(11, 12))
+	const in, out = 37, 45
+	same := func(what string, got, want []float64) {
+		t.Helper()
+		for i := range want {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("%s[%d] = %v, want %v", what, i, got[i], want[i])
+			}
+		}
+	}
+	dys := func(n int) []float64 {
+		dy := randSlice(n*out, rng)
+		for i := range dy {
+			if rng.IntN(4) == 0 {
+				dy[i] = math.Copysign(0, rng.NormFloat64())
+			}
+		}
+		return dy
+	}
+	layers := func(inMajor bool) (set, ref *Dense) {
+		set = NewDense(in, out, rng)
+		if inMajor {
+			set = NewDenseInMajor(in, out, rng)
+		}
+		ref = &Dense{}
+		*ref = *set
+		ref.GW, ref.GB = make([]float64, len(set.GW)), make([]float64, len(set.GB))
+		for i := range set.GW {
+			set.GW[i] = rng.NormFloat64()
+		}
+		for i := range set.GB {
+			set.GB[i] = math.NaN()
+		}
+		return set, ref
+	}
+	for _, rows := range []int{0, 1, 2, 50} {
+		for _, inMajor := range []bool{false, true} {
+			x, dy := randSlice(rows*in, rng), dys(rows)
+			for i := range x {
+				if rng.IntN(4) == 0 {
+					x[i] = math.Copysign(0, rng.NormFloat64())
+				}
+			}
+			set, ref := layers(inMajor)
+			dx, dxRef := make([]float64, len(x)), make([]float64, len(x))
+			set.SetGrad(dx, x, dy)
+			ref.Backward(dxRef, x, dy)
+			same("dense GW", set.GW, ref.GW)
+			same("dense GB", set.GB, ref.GB)
+			same("dense dx", dx, dxRef)
+		}
+		for _, offset := range []bool{false, true} {
+			b := make([]float64, rows*in)
+			for i := range b {
+				b[i] = float64(rng.IntN(2))
+			}
+			xb := &Binary{Scale: 2}
+			if offset {
+				xb.Offset = randSlice(in, rng)
+				xb.Offset[0] = math.Copysign(0, -1)
+			}
+			if !xb.Set(b, in) {
+				t.Fatal("Set refused a binary batch")
+			}
+			set, ref := layers(true)
+			dy := dys(rows)
+			set.SetGradBinary(xb, dy)
+			ref.BackwardBinary(xb, dy)
+			same("binary GW", set.GW, ref.GW)
+			same("binary GB", set.GB, ref.GB)
+		}
+	}
+}

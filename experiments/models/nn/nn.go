@@ -113,20 +113,36 @@ func flip(t blas.Transpose) blas.Transpose {
 // gradient dy with respect to the output y of Forward(y, x), to GW and GB,
 // and writes the gradient with respect to x into dx, unless dx is nil. It
 // panics on mismatched lengths.
-func (l *Dense) Backward(dx, x, dy []float64) {
+func (l *Dense) Backward(dx, x, dy []float64) { l.backward(dx, x, dy, false) }
+
+// SetGrad is Backward writing the gradients with respect to W and b into
+// GW and GB instead of adding them to what they hold: the same bits as
+// zeroing GW and GB and calling Backward (gonum's Dgemm and gemm zero C
+// for beta = 0 before they add the same products in the same order).
+func (l *Dense) SetGrad(dx, x, dy []float64) { l.backward(dx, x, dy, true) }
+
+func (l *Dense) backward(dx, x, dy []float64, set bool) {
 	n := checkRows("Dense.Backward", x, l.In)
 	if len(dy) != n*l.Out || (dx != nil && len(dx) != len(x)) {
 		panic(fmt.Sprintf("nn: Dense.Backward: len(dy) = %d, len(dx) = %d for %d rows", len(dy), len(dx), n))
+	}
+	beta := 1.0
+	if set {
+		beta = 0
+		clear(l.GB)
+		if n == 1 {
+			clear(l.GW)
+		}
 	}
 	switch {
 	case l.InMajor && n == 1:
 		blas64.Ger(1, vec(x), vec(dy), general(l.In, l.Out, l.GW))
 	case l.InMajor:
-		gemm(blas.Trans, blas.NoTrans, 1, general(n, l.In, x), general(n, l.Out, dy), 1, general(l.In, l.Out, l.GW))
+		gemm(blas.Trans, blas.NoTrans, 1, general(n, l.In, x), general(n, l.Out, dy), beta, general(l.In, l.Out, l.GW))
 	case n == 1:
 		blas64.Ger(1, vec(dy), vec(x), general(l.Out, l.In, l.GW))
 	default:
-		gemm(blas.Trans, blas.NoTrans, 1, general(n, l.Out, dy), general(n, l.In, x), 1, general(l.Out, l.In, l.GW))
+		gemm(blas.Trans, blas.NoTrans, 1, general(n, l.Out, dy), general(n, l.In, x), beta, general(l.Out, l.In, l.GW))
 	}
 	for i := range n {
 		row := dy[i*l.Out : (i+1)*l.Out]
