@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/gradbench/gradbench/experiments/spec"
 	"github.com/gradbench/gradbench/experiments/store"
@@ -20,6 +23,7 @@ var ErrNoExact = errors.New("no exact value")
 // ExactFunc returns the exact variance of one estimate for the setting of
 // r: r.Estimator, r.Options, r.Distribution with r.Dist, r.Objective with
 // r.Obj, r.N and r.Param (the x column already set to the value wanted).
+// Lines calls it from several goroutines at once.
 type ExactFunc func(r store.Row) (float64, error)
 
 // metric describes a y column.
@@ -525,15 +529,35 @@ func exactCurve(exact ExactFunc, pts []*store.Row, rec spec.Plot, m metric) (Ser
 		slices.Sort(grid)
 		grid = slices.Compact(grid)
 	}
+	// The first point alone (where exact has nothing for this estimator it
+	// says so at once), then the others on every core: a point is a
+	// quadrature. The values and the first error, in the grid's order, are
+	// those of a loop over the grid.
 	tmpl := *pts[0]
-	for _, x := range grid {
-		r := setX(tmpl, rec.X, x)
-		v, err := exact(r)
-		if err != nil {
-			return s, err
+	vals, errs := make([]float64, len(grid)), make([]error, len(grid))
+	at := func(i int) {
+		vals[i], errs[i] = exact(setX(tmpl, rec.X, grid[i]))
+	}
+	if at(0); errs[0] == nil {
+		var next atomic.Int64
+		next.Store(1)
+		var wg sync.WaitGroup
+		for range min(runtime.GOMAXPROCS(0), len(grid)-1) {
+			wg.Go(func() {
+				for i := int(next.Add(1) - 1); i < len(grid); i = int(next.Add(1) - 1) {
+					at(i)
+				}
+			})
 		}
+		wg.Wait()
+	}
+	for i, x := range grid {
+		if errs[i] != nil {
+			return s, errs[i]
+		}
+		r := setX(tmpl, rec.X, x)
 		s.X = append(s.X, x)
-		s.Y = append(s.Y, v*m.exactScale(&r))
+		s.Y = append(s.Y, vals[i]*m.exactScale(&r))
 	}
 	return s, nil
 }

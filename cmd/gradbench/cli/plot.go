@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gradbench/gradbench/estimators/dist"
 	"github.com/gradbench/gradbench/estimators/objective"
@@ -287,6 +288,7 @@ func plotExact(sp *spec.Spec, name string) (figure.ExactFunc, error) {
 		names []string  // the components' names, as in a row's Param
 		err   error
 	}
+	var mu sync.Mutex // figure.Lines calls from several goroutines
 	memo := map[string]setting{}
 	return func(r store.Row) (float64, error) {
 		e, ok := ests[r.Estimator]
@@ -294,10 +296,14 @@ func plotExact(sp *spec.Spec, name string) (figure.ExactFunc, error) {
 			return 0, figure.ErrNoExact
 		}
 		key := fmt.Sprint(r.Estimator, r.Distribution, r.Dist, r.Objective, r.Obj)
+		mu.Lock()
 		s, done := memo[key]
+		mu.Unlock()
 		if !done {
 			s.comps, s.names, s.err = exactComponents(e, r)
+			mu.Lock()
 			memo[key] = s
+			mu.Unlock()
 		}
 		if j := slices.Index(s.names, r.Param); s.err == nil && j >= 0 {
 			return s.comps[j] / float64(r.N), nil
