@@ -1,6 +1,7 @@
 package estimators
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"github.com/gradbench/gradbench/estimators/dist"
@@ -74,9 +75,17 @@ func disarmPair(bp dist.Binary, b1, b2, s []float64, rng *rand.Rand) {
 	logits := logitsOf(bp, len(b1))
 	for k := range b1 {
 		u := rng.Float64()
+		// σ(α) and σ(|α|) as sigmoids gives them, without σ(−|α|)'s
+		// division where α ≥ 0: σ(|α|) = 1/(1 + e^−|α|) is the larger of
+		// the two.
 		a := logitAt(bp, logits, k)
-		th, neg := sigmoids(a)
-		s[k] = max(th, neg) // σ(|α|)
+		e := math.Exp(-math.Abs(a))
+		hi := 1 / (1 + e)
+		th := hi
+		if a < 0 {
+			th = e / (1 + e)
+		}
+		s[k] = hi
 		b1[k], b2[k] = bit(u < th), bit(1-u < th)
 	}
 }
