@@ -305,12 +305,14 @@ func plotExact(sp *spec.Spec, name string) (figure.ExactFunc, error) {
 			memo[key] = s
 			mu.Unlock()
 		}
-		if j := slices.Index(s.names, r.Param); s.err == nil && j >= 0 {
-			return s.comps[j] / float64(r.N), nil
-		} else if s.err != nil {
+		switch j := slices.Index(s.names, r.Param); {
+		case s.err != nil:
 			return 0, s.err
+		case j < 0:
+			return 0, figure.ErrNoExact
+		default:
+			return s.comps[j] / float64(r.N), nil
 		}
-		return 0, figure.ErrNoExact
 	}, nil
 }
 

@@ -190,14 +190,15 @@ func (l *Dense) backwardBinary(x *Binary, dy []float64, set bool) {
 	}
 	switch {
 	case x.Offset != nil:
-		// GW += Offset ⊗ Σ_s dy_s.
-		sum := x.sumScratch(O)
-		for s := range n {
-			for j, v := range dy[s*O : (s+1)*O] {
-				sum[j] += v
-			}
-		}
+		// GW += Offset ⊗ Σ_s dy_s. Set, GB holds that sum, added from zero.
+		sum := l.GB
 		if !set {
+			sum = x.sumScratch(O)
+			for s := range n {
+				for j, v := range dy[s*O : (s+1)*O] {
+					sum[j] += v
+				}
+			}
 			blas64.Ger(1, vec(x.Offset), vec(sum), general(l.In, O, l.GW))
 			break
 		}
