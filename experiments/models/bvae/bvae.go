@@ -653,63 +653,97 @@ func finite(v []float64) bool {
 // one-sample ELBO log p(x|b) − KL(q ‖ p), b ~ q(b|x), and the mean k-sample
 // importance-weighted bound log (1/k) Σ_j p(x, b_j)/q(b_j|x) (Burda et
 // al. 2016). It allocates its scratch (it runs at evaluation points only).
+//
+// The images go through the networks in blocks of about boundsRows
+// decoder rows (100 images at k = 1, one at k = 100), as matrix products.
+// The result is the one of taking the images one at a time: rng's draws
+// are made in the same order (an image's binarisation, then its k·D
+// latent uniforms, image after image), a product's rows do not depend on
+// one another, and gonum's matrix-vector product that one image's rows
+// would take adds the same products in the same order as the matrix
+// product (TestBoundsPerImage).
 func (m *Model) Bounds(images []float64, k int, rng *rand.Rand) (elbo, iw float64) {
 	D, P := m.Latent, mnist.Pixels
 	n := len(images) / P
-	x, xin := make([]float64, P), make([]float64, P)
-	eact := buffers(m.enc, 1)
-	dact := buffers(m.dec, k)
-	b := make([]float64, k*D)
+	R := max(1, min(boundsRows/max(k, 1), n)) // images per block
+	x, xin := make([]float64, R*P), make([]float64, R*P)
+	u, b := make([]float64, R*k*D), make([]float64, R*k*D)
+	lw := make([]float64, R*k)
+	eact, dact := buffers(m.enc, R), buffers(m.dec, R*k)
 	bb := m.decBinary()
-	lw := make([]float64, k)
 	// Per latent: σ(l_d), and log p(b_d) − log q(b_d) at b_d = 1 and 0.
 	q, lr1, lr0 := make([]float64, D), make([]float64, D), make([]float64, D)
 	var prior priorTerms
 	prior.set(m.Prior)
-	for i := range n {
-		mnist.Binarize(x, images[i*P:(i+1)*P], rng)
-		forward(m.enc, eact, m.encIn(xin, x))
-		l := eact[len(eact)-1]
-		for d, a := range l {
-			t := m.Prior[d]
-			q[d] = nn.Sigm(a)
-			lr1[d] = nn.LogSigmoid(t) - nn.LogSigmoid(a)
-			lr0[d] = nn.LogSigmoid(-t) - nn.LogSigmoid(-a)
+	for i0 := 0; i0 < n; i0 += R {
+		r := min(R, n-i0)
+		if r < R {
+			eact, dact = buffers(m.enc, r), buffers(m.dec, r*k)
 		}
-		for j := range k {
-			lw[j] = 0
-			for d := range D {
-				if rng.Float64() < q[d] {
-					b[j*D+d] = 1
-					lw[j] += lr1[d]
-				} else {
-					b[j*D+d] = 0
-					lw[j] += lr0[d]
+		for i := range r {
+			mnist.Binarize(x[i*P:(i+1)*P], images[(i0+i)*P:(i0+i+1)*P], rng)
+			for c := range u[i*k*D : (i+1)*k*D] {
+				u[i*k*D+c] = rng.Float64()
+			}
+		}
+		forward(m.enc, eact, m.encIn(xin, x[:r*P]))
+		logits := eact[len(eact)-1]
+		for i := range r {
+			for d, a := range logits[i*D : (i+1)*D] {
+				// nn.Sigm(a), nn.LogSigmoid(±a) and nn.LogSigmoid(±θ_d)
+				// (−softplus(∓θ_d), which prior holds), from the one
+				// e^(−|a|) and log1p they share, with their bits.
+				e := math.Exp(-math.Abs(a))
+				l := math.Log1p(e)
+				q[d] = 1 / (1 + e)
+				if !(a >= 0) {
+					q[d] = e / (1 + e)
+				}
+				lr1[d] = -prior.spm[d] + (max(-a, 0) + l)
+				lr0[d] = -prior.sp[d] + (max(a, 0) + l)
+			}
+			for j := i * k; j < (i+1)*k; j++ {
+				lw[j] = 0
+				for d := range D {
+					if u[j*D+d] < q[d] {
+						b[j*D+d] = 1
+						lw[j] += lr1[d]
+					} else {
+						b[j*D+d] = 0
+						lw[j] += lr0[d]
+					}
 				}
 			}
 		}
-		bb.Set(b, D)
+		bb.Set(b[:r*k*D], D)
 		forwardBinary(m.dec, dact, &bb)
 		out := dact[len(dact)-1]
-		mx := math.Inf(-1)
-		var ll0 float64
-		for j := range k {
-			ll := nn.BernoulliLogLikBlocked(nil, x, out[j*P:(j+1)*P])
-			if j == 0 {
-				ll0 = ll
+		for i := range r {
+			xi, lwi := x[i*P:(i+1)*P], lw[i*k:(i+1)*k]
+			mx := math.Inf(-1)
+			var ll0 float64
+			for j := range k {
+				ll := nn.BernoulliLogLikBlocked(nil, xi, out[(i*k+j)*P:(i*k+j+1)*P])
+				if j == 0 {
+					ll0 = ll
+				}
+				lwi[j] += ll
+				mx = max(mx, lwi[j])
 			}
-			lw[j] += ll
-			mx = max(mx, lw[j])
+			var s float64
+			for _, v := range lwi {
+				s += math.Exp(v - mx)
+			}
+			iw += mx + math.Log(s/float64(k))
+			elbo += ll0 - prior.kl(nil, nil, nil, logits[i*D:(i+1)*D])
 		}
-		var s float64
-		for j := range k {
-			s += math.Exp(lw[j] - mx)
-		}
-		iw += mx + math.Log(s/float64(k))
-		elbo += ll0 - prior.kl(nil, nil, nil, l)
 	}
 	return elbo / float64(n), iw / float64(n)
 }
+
+// boundsRows is about how many decoder rows Bounds puts through the
+// networks at once.
+const boundsRows = 100
 
 // bit returns 1 if c, else 0, compiled without a branch (a random
 // comparison would mispredict half the time).
