@@ -136,6 +136,8 @@ type Likelihood struct {
 	Data  *Data
 	Batch []int // example indices
 	Scale float64
+
+	xt, m []float64 // Values: the batch's features transposed, the margins
 }
 
 // Name returns "blr-loglik".
@@ -156,6 +158,42 @@ func (l *Likelihood) Value(w []float64) float64 {
 		s += nn.LogSigmoid(l.margin(i, w))
 	}
 	return l.Scale * s
+}
+
+// Values writes f(w_r) into dst[r] for the rows w_r of ws (len(ws) =
+// len(dst)·Data.D), with the bits of Value, so that Likelihood is an
+// objective.Batch: the margins of every row and example come from one
+// matrix product of the rows with the batch's features transposed
+// (nn.MatMul, whose sums over the features run in Value's order), then each
+// row's log-sigmoids are summed over the batch as Value sums them. It
+// panics if len(ws) is not len(dst)·Data.D.
+func (l *Likelihood) Values(dst, ws []float64) {
+	D, R, nb := l.Data.D, len(dst), len(l.Batch)
+	if len(ws) != R*D {
+		panic(fmt.Sprintf("blr: Likelihood.Values: %d values for %d points of %d features", len(ws), R, D))
+	}
+	l.xt, l.m = grown(l.xt, D*nb), grown(l.m, R*nb)
+	for k, i := range l.Batch {
+		for j, x := range l.Data.Row(i) {
+			l.xt[j*nb+k] = x
+		}
+	}
+	nn.MatMul(l.m, ws, l.xt, R, D, nb)
+	for r := range R {
+		var s float64
+		for k, i := range l.Batch {
+			s += nn.LogSigmoid(l.Data.Y[i] * l.m[r*nb+k])
+		}
+		dst[r] = l.Scale * s
+	}
+}
+
+// grown returns s resliced to length n, reallocated if it is too short.
+func grown(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
 }
 
 // Grad writes ∇f(w) = Scale Σ σ(−m_i) y_i x_i, m_i = y_i x_iᵀw, into dst
@@ -228,23 +266,30 @@ func KL(dmu, dlogs, mu, s []float64) float64 {
 // bayes_lr) computes it. It allocates its own scratch (it runs at
 // evaluation points only).
 func Evaluate(d *Data, mu, s []float64, k int, rng *rand.Rand) (elbo, se, acc float64) {
-	w := make([]float64, d.D)
 	all := &Likelihood{Data: d, Batch: make([]int, d.N), Scale: 1}
 	for i := range all.Batch {
 		all.Batch[i] = i
 	}
+	// Blocks of samples through Values, whose margins also give the
+	// accuracy: the bits of drawing, evaluating and counting one sample
+	// at a time.
+	const block = 100
+	ws, vals := make([]float64, block*d.D), make([]float64, block)
 	var sum, sum2 float64
 	correct := 0
-	for range k {
-		for j := range w {
-			w[j] = mu[j] + s[j]*rng.NormFloat64()
+	for t0 := 0; t0 < k; t0 += block {
+		r := min(block, k-t0)
+		for j := range ws[:r*d.D] {
+			ws[j] = mu[j%d.D] + s[j%d.D]*rng.NormFloat64()
 		}
-		v := all.Value(w)
-		sum += v
-		sum2 += v * v
-		for i := range d.N {
-			if all.margin(i, w) > 0 {
-				correct++
+		all.Values(vals[:r], ws[:r*d.D])
+		for t, v := range vals[:r] {
+			sum += v
+			sum2 += v * v
+			for i, m := range all.m[t*d.N : (t+1)*d.N] {
+				if d.Y[i]*m > 0 {
+					correct++
+				}
 			}
 		}
 	}

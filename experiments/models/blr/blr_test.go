@@ -285,3 +285,76 @@ func TestLoadCSVShowsNoContent(t *testing.T) {
 		}
 	}
 }
+
+var _ objective.Batch = (*Likelihood)(nil)
+
+// TestValuesSameBits checks that Values gives Value's bits (as
+// objective.Batch requires) on the full data and on a minibatch with
+// repeated examples, for points with zero coordinates among normal ones,
+// and that Evaluate gives the bits of drawing, evaluating and counting one
+// posterior sample at a time, for sample counts that leave a partial block.
+func TestValuesSameBits(t *testing.T) {
+	t.Parallel()
+	d := load(t)
+	rng := rand.New(rand.NewPCG(31, 32))
+	all := &Likelihood{Data: d, Batch: make([]int, d.N), Scale: 1}
+	for i := range all.Batch {
+		all.Batch[i] = i
+	}
+	mb := &Likelihood{Data: d, Batch: []int{3, 7, 7, 100, 568, 0}, Scale: float64(d.N) / 6}
+	const R = 37
+	ws := make([]float64, R*d.D)
+	for j := range ws {
+		if rng.IntN(5) > 0 {
+			ws[j] = rng.NormFloat64()
+		}
+	}
+	for _, l := range []*Likelihood{all, mb} {
+		got := make([]float64, R)
+		l.Values(got, ws)
+		for r := range R {
+			if want := l.Value(ws[r*d.D : (r+1)*d.D]); math.Float64bits(got[r]) != math.Float64bits(want) {
+				t.Errorf("%d examples, point %d: Values %v, Value %v", len(l.Batch), r, got[r], want)
+			}
+		}
+	}
+	mu, s := make([]float64, d.D), make([]float64, d.D)
+	for j := range mu {
+		mu[j], s[j] = 0.3*rng.NormFloat64(), 0.5+rng.Float64()
+	}
+	for _, k := range []int{1, 100, 257} {
+		e1, se1, a1 := Evaluate(d, mu, s, k, rand.New(rand.NewPCG(uint64(k), 2)))
+		e2, se2, a2 := evaluateOneByOne(d, mu, s, k, rand.New(rand.NewPCG(uint64(k), 2)))
+		if math.Float64bits(e1) != math.Float64bits(e2) || math.Float64bits(se1) != math.Float64bits(se2) || a1 != a2 {
+			t.Errorf("k = %d: Evaluate %v, %v, %v; one sample at a time %v, %v, %v", k, e1, se1, a1, e2, se2, a2)
+		}
+	}
+}
+
+// evaluateOneByOne is Evaluate drawing, evaluating (Value) and counting
+// one posterior sample at a time.
+func evaluateOneByOne(d *Data, mu, s []float64, k int, rng *rand.Rand) (elbo, se, acc float64) {
+	w := make([]float64, d.D)
+	all := &Likelihood{Data: d, Batch: make([]int, d.N), Scale: 1}
+	for i := range all.Batch {
+		all.Batch[i] = i
+	}
+	var sum, sum2 float64
+	correct := 0
+	for range k {
+		for j := range w {
+			w[j] = mu[j] + s[j]*rng.NormFloat64()
+		}
+		v := all.Value(w)
+		sum += v
+		sum2 += v * v
+		for i := range d.N {
+			if all.margin(i, w) > 0 {
+				correct++
+			}
+		}
+	}
+	mean := sum / float64(k)
+	variance := max(0, (sum2-float64(k)*mean*mean)/float64(k-1))
+	return mean - KL(nil, nil, mu, s), math.Sqrt(variance / float64(k)), float64(correct) / float64(k*d.N)
+}

@@ -79,3 +79,25 @@ const gonumBlock, gonumMinPar = 64, 4
 
 // blocks returns the number of gonumBlock-wide blocks of n.
 func blocks(n int) int { return (n + gonumBlock - 1) / gonumBlock }
+
+// MatMul writes the m × n product of a (m × k) and b (k × n), all
+// row-major, into c, with the bits of blas64.Gemm (no transposes, alpha 1,
+// beta 0): each c_ij adds the products a_il·b_lj for l = 0, 1, … in order,
+// each rounded before it is added, to zero, skipping those with a_il = 0.
+// For finite values that is the sum a loop over l makes, since the
+// skipped products are zeros and a sum that starts at +0 never becomes −0.
+// It runs on one core (gemm's AVX2 kernel where there is one), and panics
+// on lengths that do not match the sizes.
+func MatMul(c, a, b []float64, m, k, n int) {
+	if len(a) != m*k || len(b) != k*n || len(c) != m*n {
+		panic(fmt.Sprintf("nn: MatMul: len(a), len(b), len(c) = %d, %d, %d for %d × %d times %d × %d", len(a), len(b), len(c), m, k, k, n))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		clear(c)
+		return
+	}
+	gemm(blas.NoTrans, blas.NoTrans, 1, general(m, k, a), general(k, n, b), 0, general(m, n, c))
+}
