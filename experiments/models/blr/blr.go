@@ -166,7 +166,9 @@ func (l *Likelihood) Value(w []float64) float64 {
 // matrix product of the rows with the batch's features transposed
 // (nn.MatMul, whose sums over the features run in Value's order), then each
 // row's log-sigmoids are summed over the batch as Value sums them. It
-// panics if len(ws) is not len(dst)·Data.D.
+// keeps its scratch in l, so one Likelihood must not run Values from two
+// goroutines at once (Value may). It panics if len(ws) is not
+// len(dst)·Data.D.
 func (l *Likelihood) Values(dst, ws []float64) {
 	D, R, nb := l.Data.D, len(dst), len(l.Batch)
 	if len(ws) != R*D {

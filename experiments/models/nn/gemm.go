@@ -86,8 +86,10 @@ func blocks(n int) int { return (n + gonumBlock - 1) / gonumBlock }
 // each rounded before it is added, to zero, skipping those with a_il = 0.
 // For finite values that is the sum a loop over l makes, since the
 // skipped products are zeros and a sum that starts at +0 never becomes −0.
-// It runs on one core (gemm's AVX2 kernel where there is one), and panics
-// on lengths that do not match the sizes.
+// It runs on one core with gemm's AVX2 kernel; without AVX2 it calls
+// blas64.Gemm, which may use several (and, with another blas64
+// implementation installed, need not give these bits). It panics on
+// lengths that do not match the sizes.
 func MatMul(c, a, b []float64, m, k, n int) {
 	if len(a) != m*k || len(b) != k*n || len(c) != m*n {
 		panic(fmt.Sprintf("nn: MatMul: len(a), len(b), len(c) = %d, %d, %d for %d × %d times %d × %d", len(a), len(b), len(c), m, k, k, n))

@@ -229,7 +229,7 @@ const LeakySlope = 0.3
 // leakyFactor returns LeakySlope if v < 0 and 1 otherwise (−0 and NaN
 // included), selected on the bits, without a branch.
 func leakyFactor(v float64) float64 {
-	const one, slope = 0x3FF0000000000000, 0x3FD3333333333333 // 1, 0.3
+	one, slope := math.Float64bits(1), math.Float64bits(LeakySlope)
 	var neg uint64
 	if v < 0 {
 		neg = 1

@@ -243,7 +243,10 @@ func TestBernoulliLogLikBlocked(t *testing.T) {
 func TestLeakyReLUBits(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(11, 12))
-	x := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), -math.SmallestNonzeroFloat64, math.MaxFloat64, -math.MaxFloat64}
+	// −0 is not negative: its gradient is dy, not 0.3 dy (a select on the
+	// sign bit would get it wrong; dy[1] = 1 shows it), and neither is a
+	// NaN with its sign bit set.
+	x := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), -math.NaN(), -math.SmallestNonzeroFloat64, math.MaxFloat64, -math.MaxFloat64}
 	for range 10000 {
 		x = append(x, rng.NormFloat64()*math.Pow(10, 20*rng.Float64()-10))
 	}
@@ -251,7 +254,7 @@ func TestLeakyReLUBits(t *testing.T) {
 	for i := range dy {
 		dy[i] = rng.NormFloat64()
 	}
-	dy[0], dy[1] = math.Copysign(0, -1), math.Inf(-1)
+	dy[0], dy[1], dy[2] = math.Copysign(0, -1), 1, math.Inf(-1)
 	y, dx := make([]float64, len(x)), make([]float64, len(x))
 	LeakyReLU.Apply(y, x)
 	LeakyReLU.Backward(dx, x, dy)
