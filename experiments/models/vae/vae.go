@@ -124,13 +124,13 @@ func (*likelihood) Name() string { return "vae-loglik" }
 
 func (f *likelihood) Value(z []float64) float64 {
 	f.m.decode(f.logit, f.h1, f.h2, z)
-	return nn.BernoulliLogLik(nil, f.x, f.logit)
+	return nn.BernoulliLogLikBlocked(nil, f.x, f.logit)
 }
 
 func (f *likelihood) Grad(dst, z []float64) float64 {
 	m := f.m
 	m.decode(f.logit, f.h1, f.h2, z)
-	v := nn.BernoulliLogLik(f.dl, f.x, f.logit)
+	v := nn.BernoulliLogLikBlocked(f.dl, f.x, f.logit)
 	m.decOut.BackwardInput(f.d2, f.dl)
 	nn.Tanh.Backward(f.d2, f.h2, f.d2)
 	m.dec2.BackwardInput(f.d1, f.d2)
@@ -205,7 +205,7 @@ func (m *Model) Step(images []float64, est estimators.Estimator, rng, data *rand
 	for i := range B {
 		row := m.logit[i*P : (i+1)*P]
 		drow := m.dlogit[i*P : (i+1)*P]
-		elbo += nn.BernoulliLogLik(drow, m.x[i*P:(i+1)*P], row)
+		elbo += nn.BernoulliLogLikBlocked(drow, m.x[i*P:(i+1)*P], row)
 	}
 	for k := range m.dlogit {
 		m.dlogit[k] *= -inv
@@ -247,8 +247,13 @@ func (m *Model) Bounds(images []float64, k int, rng *rand.Rand) (elbo, iw float6
 		}
 		m.decode(logit, zh1, zh2, z)
 		mx := math.Inf(-1)
+		var ll0 float64
 		for j := range k {
-			lw[j] += nn.BernoulliLogLik(nil, x, logit[j*P:(j+1)*P])
+			ll := nn.BernoulliLogLikBlocked(nil, x, logit[j*P:(j+1)*P])
+			if j == 0 {
+				ll0 = ll
+			}
+			lw[j] += ll
 			mx = max(mx, lw[j])
 		}
 		var s float64
@@ -262,7 +267,7 @@ func (m *Model) Bounds(images []float64, k int, rng *rand.Rand) (elbo, iw float6
 			sd := math.Exp(ell[d])
 			kl += 0.5 * (mu[d]*mu[d] + sd*sd - 1 - 2*ell[d])
 		}
-		elbo += nn.BernoulliLogLik(nil, x, logit[:P]) - kl
+		elbo += ll0 - kl
 	}
 	return elbo / float64(n), iw / float64(n)
 }
