@@ -729,22 +729,8 @@ func (m *Model) bounds(images []float64, k int, rng *rand.Rand, term func(elbo, 
 		forwardBinary(m.dec, dact, &bb)
 		out := dact[len(dact)-1]
 		for i := range r {
-			xi, lwi := x[i*P:(i+1)*P], lw[i*k:(i+1)*k]
-			mx := math.Inf(-1)
-			var ll0 float64
-			for j := range k {
-				ll := nn.BernoulliLogLikBlocked(nil, xi, out[(i*k+j)*P:(i*k+j+1)*P])
-				if j == 0 {
-					ll0 = ll
-				}
-				lwi[j] += ll
-				mx = max(mx, lwi[j])
-			}
-			var s float64
-			for _, v := range lwi {
-				s += math.Exp(v - mx)
-			}
-			term(ll0-prior.kl(nil, nil, nil, logits[i*D:(i+1)*D]), mx+math.Log(s/float64(k)))
+			ll0, bound := nn.ImportanceBound(lw[i*k:(i+1)*k], x[i*P:(i+1)*P], out[i*k*P:(i+1)*k*P])
+			term(ll0-prior.kl(nil, nil, nil, logits[i*D:(i+1)*D]), bound)
 		}
 	}
 }

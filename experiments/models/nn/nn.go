@@ -338,6 +338,34 @@ func BernoulliLogLik(dlogit, x, logit []float64) float64 {
 	return s
 }
 
+// ImportanceBound adds to each log-weight lw[j] the Bernoulli
+// log-likelihood of the targets x under row j of logits (len(lw) rows of
+// len(x)), as BernoulliLogLikBlocked computes it, and returns the first
+// row's log-likelihood (a one-sample ELBO's) and log (1/k) Σ_j e^(lw_j),
+// k = len(lw), computed from the largest lw_j: the k-sample
+// importance-weighted bound of Burda et al. (2016). It panics if len(logits)
+// is not len(lw)·len(x); with no samples the bound is NaN.
+func ImportanceBound(lw, x, logits []float64) (ll0, bound float64) {
+	k, P := len(lw), len(x)
+	if len(logits) != k*P {
+		panic(fmt.Sprintf("nn: ImportanceBound: %d logits for %d samples of %d targets", len(logits), k, P))
+	}
+	mx := math.Inf(-1)
+	for j := range lw {
+		ll := BernoulliLogLikBlocked(nil, x, logits[j*P:(j+1)*P])
+		if j == 0 {
+			ll0 = ll
+		}
+		lw[j] += ll
+		mx = max(mx, lw[j])
+	}
+	var s float64
+	for _, v := range lw {
+		s += math.Exp(v - mx)
+	}
+	return ll0, mx + math.Log(s/float64(k))
+}
+
 // BernoulliLogLikBlocked returns what BernoulliLogLik returns, and writes
 // the same gradient, with one logarithm per block of 32 logits instead of
 // one log1p per logit: Σ_d softplus(l_d) = Σ_d max(l_d, 0) + log Π_d (1 +

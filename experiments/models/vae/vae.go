@@ -246,21 +246,8 @@ func (m *Model) Bounds(images []float64, k int, rng *rand.Rand) (elbo, iw float6
 			}
 		}
 		m.decode(logit, zh1, zh2, z)
-		mx := math.Inf(-1)
-		var ll0 float64
-		for j := range k {
-			ll := nn.BernoulliLogLikBlocked(nil, x, logit[j*P:(j+1)*P])
-			if j == 0 {
-				ll0 = ll
-			}
-			lw[j] += ll
-			mx = max(mx, lw[j])
-		}
-		var s float64
-		for j := range k {
-			s += math.Exp(lw[j] - mx)
-		}
-		iw += mx + math.Log(s/float64(k))
+		ll0, bound := nn.ImportanceBound(lw, x, logit)
+		iw += bound
 		// one-sample ELBO with the analytic KL: log p(x|z_0) − KL
 		var kl float64
 		for d := range L {
