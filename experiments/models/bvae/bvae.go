@@ -467,7 +467,7 @@ func KL(dl, dtheta, l, theta []float64) float64 {
 
 // priorTerms holds what KL needs of the prior's logits θ, computed once
 // for a minibatch: softplus(θ_d), softplus(−θ_d) and σ(θ_d).
-type priorTerms struct{ t, sp, spm, p, e []float64 } // e: scratch
+type priorTerms struct{ t, sp, spm, p, e, lp []float64 } // e, lp: scratch
 
 func (p *priorTerms) set(theta []float64) {
 	if len(p.sp) != len(theta) {
@@ -492,12 +492,12 @@ func softplus2(x float64) (pos, neg float64) {
 func (p *priorTerms) kl(dl, dtheta, q, l []float64) float64 {
 	var kl float64
 	if len(p.e) < len(l) {
-		p.e = make([]float64, len(l))
+		p.e, p.lp = make([]float64, len(l)), make([]float64, len(l))
 	}
 	nn.ExpNegAbs(p.e, l)
+	nn.Log1pUnit(p.lp, p.e[:len(l)])
 	for d, a := range l {
-		e := p.e[d]
-		lp := math.Log1p(e)
+		e, lp := p.e[d], p.lp[d]
 		spa, spma := max(a, 0)+lp, max(-a, 0)+lp
 		qd := 1 / (1 + e) // σ(a), from e^(−|a|)
 		if a < 0 {

@@ -46,3 +46,10 @@ var hasAVX2FMA = func() bool {
 	_, _, c, _ := cpuid(1, 0)
 	return hasAVX2 && c&(1<<12) != 0
 }()
+
+// log1pAVX2 is Log1pUnit's vector loop over len(src) (a multiple of 4)
+// values, without the fix-up of arguments outside [0, log1pMax)
+// (log1p_amd64 in binary_amd64.s).
+//
+//go:noescape
+func log1pAVX2(dst, src []float64, table *[17][4]float64)

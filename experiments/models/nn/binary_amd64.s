@@ -230,3 +230,81 @@ loope:
 donee:
 	VZEROUPPER
 	RET
+
+// func log1pAVX2(dst, src []float64, table *[17][4]float64)
+// dst[i] = math.Log1p(src[i]) for src[i] in [0, 1 − 2⁻⁴⁰), i < len(src) (a
+// multiple of 4), by math.Log1p's operations in its order: for x < √2 − 1
+// (k = 0) f = x; otherwise u = 1 + x, c = (x − (u − 1))/u, and u's mantissa
+// normalised to [√2/2, √2) (k = 1 when halved) gives f = u − 1. Then hfsq =
+// ½f·f, s = f/(2 + f), z = s², R = z(Lp1 + z(Lp2 + … + z·Lp7)), and the
+// result is f − (hfsq − s(hfsq + R)) for k = 0 and ln2Hi − ((hfsq −
+// (s(hfsq + R) + (ln2Lo + c))) − f) for k = 1; below 2⁻²⁹ it is
+// x − x·x·½, below 2⁻⁵⁴ x itself. No multiply–add is fused.
+TEXT ·log1pAVX2(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ src_len+32(FP), CX
+	MOVQ table+48(FP), R8
+	SHRQ $2, CX
+	JZ   donel
+	XORQ AX, AX
+
+loopl:
+	VMOVUPD   (SI)(AX*8), Y0         // x
+	VADDPD    0(R8), Y0, Y1          // u = 1 + x
+	VSUBPD    0(R8), Y1, Y2          // u − 1
+	VSUBPD    Y2, Y0, Y2             // x − (u − 1)
+	VDIVPD    Y1, Y2, Y2             // c
+	VANDPD    192(R8), Y1, Y3        // iu: u's mantissa
+	VPCMPGTQ  224(R8), Y3, Y4        // halved: iu ≥ √2's mantissa
+	VMOVUPD   0(R8), Y5
+	VBLENDVPD Y4, 64(R8), Y5, Y5     // exponent bits of 1 or ½
+	VORPD     Y3, Y5, Y5             // u normalised
+	VSUBPD    0(R8), Y5, Y5          // f of the k path
+	VCMPPD    $0x1d, 96(R8), Y0, Y6  // x ≥ √2 − 1 (GE_OQ)
+	VBLENDVPD Y6, Y5, Y0, Y7         // f
+	VANDPD    Y6, Y4, Y4             // k = 1
+	VMULPD    64(R8), Y7, Y8         // ½f
+	VMULPD    Y7, Y8, Y8             // hfsq
+	VADDPD    32(R8), Y7, Y9         // 2 + f
+	VDIVPD    Y9, Y7, Y9             // s
+	VMULPD    Y9, Y9, Y10            // z
+	VMULPD    320(R8), Y10, Y11      // z·Lp7
+	VADDPD    352(R8), Y11, Y11      // Lp6 + …
+	VMULPD    Y10, Y11, Y11
+	VADDPD    384(R8), Y11, Y11      // Lp5 + …
+	VMULPD    Y10, Y11, Y11
+	VADDPD    416(R8), Y11, Y11      // Lp4 + …
+	VMULPD    Y10, Y11, Y11
+	VADDPD    448(R8), Y11, Y11      // Lp3 + …
+	VMULPD    Y10, Y11, Y11
+	VADDPD    480(R8), Y11, Y11      // Lp2 + …
+	VMULPD    Y10, Y11, Y11
+	VADDPD    512(R8), Y11, Y11      // Lp1 + …
+	VMULPD    Y10, Y11, Y11          // R
+	VADDPD    Y11, Y8, Y12           // hfsq + R
+	VMULPD    Y9, Y12, Y12           // s(hfsq + R)
+	VSUBPD    Y12, Y8, Y13           // hfsq − s(hfsq + R)
+	VSUBPD    Y13, Y7, Y13           // k = 0: f − (…)
+	VADDPD    288(R8), Y2, Y14       // ln2Lo + c
+	VADDPD    Y14, Y12, Y14          // s(hfsq + R) + (ln2Lo + c)
+	VSUBPD    Y14, Y8, Y14           // hfsq − (…)
+	VSUBPD    Y7, Y14, Y14           // (…) − f
+	VMOVUPD   256(R8), Y15
+	VSUBPD    Y14, Y15, Y14          // k = 1: ln2Hi − (…)
+	VBLENDVPD Y4, Y14, Y13, Y15      // by k
+	VMULPD    Y0, Y0, Y1             // x·x
+	VMULPD    64(R8), Y1, Y1         // x·x·½
+	VSUBPD    Y1, Y0, Y1             // x − x·x·½
+	VCMPPD    $0x11, 128(R8), Y0, Y2 // x < 2⁻²⁹ (LT_OQ)
+	VBLENDVPD Y2, Y1, Y15, Y15
+	VCMPPD    $0x11, 160(R8), Y0, Y3 // x < 2⁻⁵⁴
+	VBLENDVPD Y3, Y0, Y15, Y15
+	VMOVUPD   Y15, (DI)(AX*8)
+	ADDQ      $4, AX
+	DECQ      CX
+	JNZ       loopl
+
+donel:
+	VZEROUPPER
+	RET

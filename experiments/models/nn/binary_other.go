@@ -13,3 +13,5 @@ func sumRows8AVX2(y, w []float64, start []int, idx []int32, cols int, sc float64
 }
 
 func expNegAbsAVX2(dst, src []float64, table *[19][4]float64) { panic("nn: no AVX2 kernel") }
+
+func log1pAVX2(dst, src []float64, table *[17][4]float64) { panic("nn: no AVX2 kernel") }
