@@ -148,12 +148,21 @@ func (o *Adam) Step(x, g []float64, lr float64) {
 	o.t++
 	c1 := 1 - math.Pow(o.Beta1, float64(o.t))
 	c2 := 1 - math.Pow(o.Beta2, float64(o.t))
-	for i, gi := range g {
+	n := 0
+	if !adamPortable {
+		n = adamVector(x, g, o.m, o.v, &[8]float64{o.Beta1, 1 - o.Beta1, o.Beta2, 1 - o.Beta2, c1, c2, lr, o.Epsilon})
+	}
+	for i := n; i < len(g); i++ {
+		gi := g[i]
 		o.m[i] = o.Beta1*o.m[i] + (1-o.Beta1)*gi
 		o.v[i] = o.Beta2*o.v[i] + (1-o.Beta2)*gi*gi
 		x[i] -= lr * (o.m[i] / c1) / (math.Sqrt(o.v[i]/c2) + o.Epsilon)
 	}
 }
+
+// adamPortable makes Adam.Step take its scalar loop alone (set by tests
+// that compare the vector kernel with it).
+var adamPortable bool
 
 // Reset clears the moment estimates and the step count.
 func (o *Adam) Reset() { o.m, o.v, o.t = nil, nil, 0 }
